@@ -1,0 +1,229 @@
+r"""Test landscapes: two-dimensional objectives with known minima.
+
+Every landscape is vectorised over leading axes: ``f(theta)`` takes points of
+shape ``(..., 2)`` and returns shape ``(...)``; ``grad(theta)`` returns shape
+``(..., 2)``. Each one knows its minima (``minima``, shape ``(k, 2)``), the
+value there (``f_min``), a default start point (``start``) and a plot window
+(``xlim``, ``ylim``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Landscape", "Quadratic", "Bowl", "Rosenbrock", "Beale", "Saddle",
+           "Himmelblau", "LANDSCAPES"]
+
+
+class Landscape:
+    """Base class. Subclasses implement ``f`` and ``grad`` on arrays ``(..., 2)``."""
+
+    name = "landscape"
+    minima = np.zeros((1, 2))
+    f_min = 0.0
+    start = np.array([1.0, 1.0])
+    xlim = (-2.0, 2.0)
+    ylim = (-2.0, 2.0)
+
+    def f(self, theta):
+        raise NotImplementedError
+
+    def grad(self, theta):
+        raise NotImplementedError
+
+    def __call__(self, theta):
+        return self.f(theta)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    def distance_to_minimum(self, theta):
+        """Distance from each point in ``theta`` (..., 2) to the nearest minimum."""
+        theta = np.asarray(theta, dtype=float)
+        d = np.linalg.norm(theta[..., None, :] - self.minima, axis=-1)
+        return d.min(axis=-1)
+
+    def grid(self, n=120):
+        """Coordinates ``X, Y`` and values ``Z`` on an ``n`` x ``n`` grid of the window."""
+        x = np.linspace(*self.xlim, n)
+        y = np.linspace(*self.ylim, n)
+        X, Y = np.meshgrid(x, y)
+        return X, Y, self.f(np.stack([X, Y], axis=-1))
+
+
+def _xy(theta):
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape[-1:] != (2,):
+        raise ValueError(f"points must have shape (..., 2), got {theta.shape}")
+    return theta[..., 0], theta[..., 1]
+
+
+class Quadratic(Landscape):
+    r"""The bowl :math:`f(\theta) = \tfrac12 \theta^\top A \theta` with minimum at 0.
+
+    The Hessian :math:`A` has eigenvalues :math:`\lambda_{\max}` =
+    ``lam_max`` and :math:`\lambda_{\min} = \lambda_{\max}/\kappa`, with
+    :math:`\kappa` = ``kappa`` the condition number; its eigenvectors are the
+    axes turned by ``angle`` degrees. The slow direction is the first axis.
+    """
+
+    def __init__(self, kappa=10.0, angle=0.0, lam_max=1.0):
+        if not kappa >= 1:
+            raise ValueError(f"Invalid kappa: {kappa!r} (must be >= 1)")
+        if not lam_max > 0:
+            raise ValueError(f"Invalid lam_max: {lam_max!r} (must be > 0)")
+        self.kappa, self.angle, self.lam_max = float(kappa), float(angle), float(lam_max)
+        self.eigenvalues = np.array([lam_max / kappa, lam_max])
+        c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+        self.eigenvectors = np.array([[c, -s], [s, c]])  # columns
+        self.A = self.eigenvectors @ np.diag(self.eigenvalues) @ self.eigenvectors.T
+        self.name = f"quadratic, κ = {kappa:g}"
+        self.start = self.eigenvectors @ np.array([-4.0, 3.0])
+        self.xlim, self.ylim = (-5.0, 5.0), (-5.0, 5.0)
+
+    def __repr__(self):
+        return f"Quadratic(kappa={self.kappa:g}, angle={self.angle:g}, lam_max={self.lam_max:g})"
+
+    @property
+    def lam_min(self):
+        return self.eigenvalues[0]
+
+    def f(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        _xy(theta)
+        return 0.5 * np.einsum("...i,ij,...j->...", theta, self.A, theta)
+
+    def grad(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        _xy(theta)
+        return theta @ self.A.T
+
+
+class Bowl(Quadratic):
+    r"""The bowl of *Deep Learning from Scratch*: :math:`f(x, y) = x^2/20 + y^2`.
+
+    A quadratic with eigenvalues 1/10 and 2 (so :math:`\kappa = 20`): a long
+    shallow valley along :math:`x`, steep walls along :math:`y`.
+    """
+
+    def __init__(self):
+        super().__init__(kappa=20.0, angle=0.0, lam_max=2.0)
+        self.name = "bowl x²/20 + y²"
+        self.start = np.array([-7.0, 2.0])
+        self.xlim, self.ylim = (-10.0, 10.0), (-5.0, 5.0)
+
+    def __repr__(self):
+        return "Bowl()"
+
+
+class Rosenbrock(Landscape):
+    r""":math:`f(x, y) = (a - x)^2 + b\,(y - x^2)^2`, minimum :math:`(a, a^2)`.
+
+    A curved, flat-bottomed valley: easy to find, slow to follow.
+    """
+
+    def __init__(self, a=1.0, b=100.0):
+        self.a, self.b = float(a), float(b)
+        self.minima = np.array([[a, a * a]])
+        self.name = "Rosenbrock"
+        self.start = np.array([-1.5, 2.0])
+        self.xlim, self.ylim = (-2.0, 2.0), (-1.0, 3.0)
+
+    def __repr__(self):
+        return f"Rosenbrock(a={self.a:g}, b={self.b:g})"
+
+    def f(self, theta):
+        x, y = _xy(theta)
+        return (self.a - x) ** 2 + self.b * (y - x * x) ** 2
+
+    def grad(self, theta):
+        x, y = _xy(theta)
+        r = y - x * x
+        return np.stack([-2 * (self.a - x) - 4 * self.b * x * r, 2 * self.b * r], axis=-1)
+
+
+class Beale(Landscape):
+    r"""Beale's function, minimum 0 at :math:`(3, 1/2)`.
+
+    .. math::
+
+        f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2
+
+    Flat plateaus and a narrow curved valley; the scale of the gradient varies
+    by orders of magnitude across the window.
+    """
+
+    _c = (1.5, 2.25, 2.625)
+
+    def __init__(self):
+        self.minima = np.array([[3.0, 0.5]])
+        self.name = "Beale"
+        self.start = np.array([1.0, 1.5])
+        self.xlim, self.ylim = (-4.5, 4.5), (-4.5, 4.5)
+
+    def f(self, theta):
+        x, y = _xy(theta)
+        return sum((c - x + x * y ** k) ** 2 for k, c in enumerate(self._c, start=1))
+
+    def grad(self, theta):
+        x, y = _xy(theta)
+        gx = np.zeros_like(x)
+        gy = np.zeros_like(y)
+        for k, c in enumerate(self._c, start=1):
+            r = c - x + x * y ** k
+            gx = gx + 2 * r * (y ** k - 1)
+            gy = gy + 2 * r * k * x * y ** (k - 1)
+        return np.stack([gx, gy], axis=-1)
+
+
+class Saddle(Landscape):
+    r""":math:`f(x, y) = x^2 + y^4/4 - y^2/2`: a saddle at the origin.
+
+    Minima :math:`(0, \pm 1)` with value :math:`-1/4`. Started on (or near)
+    the line :math:`y = 0`, gradient descent heads for the saddle first.
+    """
+
+    def __init__(self):
+        self.minima = np.array([[0.0, 1.0], [0.0, -1.0]])
+        self.f_min = -0.25
+        self.name = "saddle"
+        self.start = np.array([-1.5, 1e-3])
+        self.xlim, self.ylim = (-2.0, 2.0), (-1.6, 1.6)
+
+    def f(self, theta):
+        x, y = _xy(theta)
+        return x * x + y ** 4 / 4 - y * y / 2
+
+    def grad(self, theta):
+        x, y = _xy(theta)
+        return np.stack([2 * x, y ** 3 - y], axis=-1)
+
+
+class Himmelblau(Landscape):
+    r"""Himmelblau's function :math:`(x^2 + y - 11)^2 + (x + y^2 - 7)^2`.
+
+    Four minima, all with value 0: which one a run reaches depends on where it
+    starts and on the optimizer.
+    """
+
+    def __init__(self):
+        self.minima = np.array([[3.0, 2.0],
+                                [-2.805118086952745, 3.131312518250573],
+                                [-3.779310253377747, -3.283185991286170],
+                                [3.584428340330492, -1.848126526964404]])
+        self.name = "Himmelblau"
+        self.start = np.array([0.0, 0.0])
+        self.xlim, self.ylim = (-5.0, 5.0), (-5.0, 5.0)
+
+    def f(self, theta):
+        x, y = _xy(theta)
+        return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+
+    def grad(self, theta):
+        x, y = _xy(theta)
+        a = x * x + y - 11
+        b = x + y * y - 7
+        return np.stack([4 * x * a + 2 * b, 2 * a + 4 * y * b], axis=-1)
+
+
+LANDSCAPES = {"quadratic": Quadratic, "bowl": Bowl, "rosenbrock": Rosenbrock,
+              "beale": Beale, "saddle": Saddle, "himmelblau": Himmelblau}

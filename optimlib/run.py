@@ -1,0 +1,159 @@
+"""Run optimizers on landscapes and keep the whole trajectory.
+
+``run(optimizer, landscape, steps)`` starts from ``landscape.start`` (or any
+array of start points of shape ``(..., 2)``), takes ``steps`` updates and
+returns a :class:`Result` with the path and the loss at every step. Runs that
+blow up are stopped and reported as "diverged at step k"; numpy's overflow
+warnings are not shown, the report replaces them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Result", "run", "run_many", "contraction_rate"]
+
+
+@dataclass
+class Result:
+    """What one call of :func:`run` saw.
+
+    ``path`` has shape ``(steps + 1, *batch, 2)`` (row 0 is the start),
+    ``loss`` has shape ``(steps + 1, *batch)``, and ``diverged_at`` (shape
+    ``batch``) holds the step at which each run was stopped, or -1. After a
+    run diverges its path and loss are NaN, which plots leave blank.
+    """
+
+    name: str
+    landscape: object
+    path: np.ndarray
+    loss: np.ndarray
+    diverged_at: np.ndarray
+
+    @property
+    def steps(self):
+        return self.path.shape[0] - 1
+
+    @property
+    def gap(self):
+        """``f(θ_t) - f*``: how far above the minimum value each step is."""
+        return self.loss - self.landscape.f_min
+
+    @property
+    def diverged(self):
+        return self.diverged_at >= 0
+
+    @property
+    def final(self):
+        """The last parameters, shape ``(*batch, 2)`` (NaN for diverged runs)."""
+        return self.path[-1]
+
+    def distance(self):
+        """Distance to the nearest minimum at every step, shape ``(steps + 1, *batch)``."""
+        return self.landscape.distance_to_minimum(self.path)
+
+    def status(self):
+        """One line in words, for a single run: converged, unstable, or diverged."""
+        if self.diverged_at.ndim:
+            n = int(self.diverged.sum())
+            return f"{self.name}: {n} of {self.diverged_at.size} runs diverged"
+        if self.diverged:
+            return f"{self.name}: diverged at step {int(self.diverged_at)}"
+        g0, g1 = float(self.gap[0]), float(self.gap[-1])
+        if g1 > g0:
+            return (f"{self.name}: unstable, f − f* grew from {g0:.3g} to {g1:.3g} "
+                    f"in {self.steps} steps")
+        return (f"{self.name}: f − f* = {g1:.3g} after {self.steps} steps, "
+                f"{float(self.distance()[-1]):.3g} from the nearest minimum")
+
+
+def _batch_shape(optimizer, start):
+    shapes = [np.shape(start)]
+    for value in optimizer.hyperparameters().values():
+        if isinstance(value, np.ndarray):
+            shapes.append(value.shape)
+    shape = np.broadcast_shapes(*shapes)
+    if shape[-1:] != (2,):
+        raise ValueError(f"start points and hyperparameters broadcast to shape {shape}, "
+                         "which does not end in 2 (x and y)")
+    return shape
+
+
+def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1e6,
+        name=None):
+    """Take ``steps`` updates of ``optimizer`` on ``landscape``.
+
+    Parameters
+    ----------
+    optimizer : an optimlib optimizer; it is ``reset()`` first.
+    landscape : an optimlib landscape (``f``, ``grad``, ``start``).
+    steps : number of updates.
+    start : start point(s), shape ``(2,)`` or ``(..., 2)``; default ``landscape.start``.
+        Array hyperparameters broadcast against it (one run per row).
+    noise : standard deviation of Gaussian noise added to every gradient
+        component, a stand-in for mini-batch noise; 0 gives exact gradients.
+    seed : seed of ``np.random.default_rng`` for the noise.
+    blowup : a run is stopped as diverged when ``f - f*`` exceeds ``blowup``
+        times its start value (and at least ``blowup``), or stops being finite.
+    name : label for plots and reports; default the optimizer's class name.
+    """
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+        raise ValueError(f"Invalid steps: {steps!r} (must be a whole number >= 0)")
+    if not noise >= 0:
+        raise ValueError(f"Invalid noise: {noise!r} (must be >= 0)")
+    if not blowup > 0:
+        raise ValueError(f"Invalid blowup: {blowup!r} (must be > 0)")
+    start = np.asarray(landscape.start if start is None else start, dtype=float)
+    theta = np.array(np.broadcast_to(start, _batch_shape(optimizer, start)))
+    batch = theta.shape[:-1]
+    rng = np.random.default_rng(seed)
+    optimizer.reset()
+
+    path = np.full((steps + 1,) + theta.shape, np.nan)
+    loss = np.full((steps + 1,) + batch, np.nan)
+    diverged_at = np.full(batch, -1, dtype=int)
+    f_min = landscape.f_min
+    with np.errstate(all="ignore"):
+        path[0] = theta
+        loss[0] = landscape.f(theta)
+        limit = blowup * np.maximum(1.0, loss[0] - f_min)
+        for k in range(1, steps + 1):
+            g = landscape.grad(theta)
+            if noise:
+                g = g + noise * rng.standard_normal(theta.shape)
+            optimizer.update(theta, g)
+            value = landscape.f(theta)
+            bad = (~np.isfinite(value) | ~np.isfinite(theta).all(axis=-1)
+                   | (value - f_min > limit)) & (diverged_at < 0)
+            if np.any(bad):
+                diverged_at[bad] = k
+                theta[bad] = np.nan
+                value = np.where(bad, np.nan, value)
+            path[k] = theta
+            loss[k] = value
+    return Result(name or type(optimizer).__name__, landscape, path, loss, diverged_at)
+
+
+def run_many(optimizers, landscape, steps=100, **kwargs):
+    """Run each optimizer of a dict ``{name: optimizer}``; return ``{name: Result}``."""
+    return {name: run(opt, landscape, steps, name=name, **kwargs)
+            for name, opt in optimizers.items()}
+
+
+def contraction_rate(errors, first=None, last=None):
+    """Measured factor by which ``errors`` shrink per step, between two steps.
+
+    ``errors`` is a sequence of positive numbers (say, distances to the
+    minimum); the rate is the geometric mean of ``errors[k+1]/errors[k]``
+    over ``first <= k < last``, that is ``(errors[last]/errors[first])**(1/(last-first))``.
+    Defaults: the second half of the sequence.
+    """
+    errors = np.asarray(errors, dtype=float)
+    n = errors.shape[0] - 1
+    first = n // 2 if first is None else first
+    last = n if last is None else last
+    if not 0 <= first < last <= n:
+        raise ValueError(f"need 0 <= first < last <= {n}, got first={first}, last={last}")
+    with np.errstate(all="ignore"):
+        return (errors[last] / errors[first]) ** (1.0 / (last - first))
