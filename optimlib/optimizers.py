@@ -62,7 +62,7 @@ class Hyperparameter:
         return f"must be in [{self.low:g}, {self.high:g}{closing}"
 
     def __set__(self, obj, value):
-        if isinstance(value, (bool, np.bool_)):
+        if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
             raise TypeError(f"Invalid {self.label}: {value!r} (a number is expected)")
         try:
             arr = np.asarray(value, dtype=np.float64)
