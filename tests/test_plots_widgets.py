@@ -1,0 +1,113 @@
+"""Plot helpers and the widget layer: they draw what they say, fast."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import optimlib as ol  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_one_distinct_colour_per_optimizer():
+    main = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam"]
+    colours = [ol.style_of(n)["color"] for n in main]
+    assert len(set(colours)) == len(main)
+    assert ol.style_of("Adam, η = 0.1")["color"] == ol.style_of("Adam")["color"]
+    assert ol.style_of("AdamW")["linestyle"] != ol.style_of("Adam")["linestyle"]
+    assert ol.style_of(ol.RMSProp())["color"] == ol.STYLES["RMSProp"]["color"]
+    for c in colours:
+        assert mcolors.is_color_like(c)
+
+
+def test_contours_paths_and_loss_return_their_axes():
+    land = ol.Rosenbrock()
+    results = ol.run_many({"SGD": ol.SGD(lr=1e-3), "Adam": ol.Adam(lr=0.05)}, land, steps=50)
+    ax = ol.plot_contours(land)
+    assert ax.get_xlim() == land.xlim and ax.collections, "contours drawn in the window"
+    assert ol.plot_path(results["Adam"], ax=ax) is ax
+    adam_lines = [l for l in ax.lines if l.get_label() == "Adam"]
+    assert adam_lines and adam_lines[0].get_color() == ol.STYLES["Adam"]["color"]
+    ax2 = ol.plot_loss(results)
+    assert ax2.get_yscale() == "log" and ax2.get_xlabel() == "step $t$"
+    assert {l.get_label() for l in ax2.lines} >= {"SGD", "Adam"}
+    axes = ol.plot_runs(results, land)
+    assert len(axes) == 2 and axes[1].get_legend() is not None
+
+
+def test_diverged_run_is_marked():
+    r = ol.run(ol.SGD(lr=2.5), ol.Quadratic(kappa=1.0), steps=60)
+    ax = ol.plot_loss(r)
+    crosses = [l for l in ax.lines if l.get_marker() == "x"]
+    assert len(crosses) == 1
+    assert crosses[0].get_xdata()[0] == r.diverged_at - 1
+
+
+def _gd_draw(axes, eta, kappa):
+    land = ol.Quadratic(kappa=kappa)
+    r = ol.run(ol.SGD(lr=eta), land, steps=80)
+    ol.plot_contours(land, ax=axes[0])
+    ol.plot_path(r, ax=axes[0])
+    ol.plot_loss(r, ax=axes[1])
+    axes[1].set_ylim(1e-12, 1e4)
+    return r.status()
+
+
+def make_explorer():
+    return ol.explore(_gd_draw, eta=ol.slider("η", 0.5, 0.01, 2.5, 0.01),
+                      kappa=ol.log_slider("κ", 10, 0, 2))
+
+
+def test_explorer_redraws_on_slider_change_and_reports_divergence():
+    e = make_explorer()
+    first = e.png
+    assert first.startswith(b"\x89PNG") and "SGD" in e.status.value
+    e.controls["eta"].value = 2.4
+    assert e.png != first
+    assert "diverged at step" in e.message and "#B00020" in e.status.value
+    assert e.image.value == e.png
+
+
+def test_blitted_frame_equals_a_full_redraw():
+    """The fast path (artists only) must give the picture a full draw gives."""
+    e = make_explorer()
+    e.controls["eta"].value = 0.3   # same limits: blitted
+    fast = e.png
+    e._background_key = None       # force a full redraw of the same state
+    e.redraw()
+    assert fast == e.png
+
+
+def test_redraw_is_fast():
+    e = make_explorer()
+    times = []
+    for i, eta in enumerate(np.linspace(0.05, 2.2, 12)):
+        e.controls["eta"].value = float(eta)
+        times.append(e.last_seconds)
+        e.controls["kappa"].value = float(1 + 7 * i)
+        times.append(e.last_seconds)
+    assert np.median(times) < 0.1, f"median redraw {np.median(times):.3f} s"
+
+
+def test_mimebundle_has_live_widget_and_static_snapshot():
+    e = make_explorer()
+    bundle = e._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    snapshot = bundle["text/html"]
+    assert snapshot.startswith("<figure") and "data:image/png;base64," in snapshot
+    assert "drag the sliders" in snapshot
+
+
+def test_show_source_is_the_library_code():
+    code = ol.show_source(ol.SGD).data
+    assert "class SGD(Optimizer):" in code and "p -= self.lr * g" in code
+    assert '"""' not in code
+    assert '"""' in ol.show_source(ol.SGD, docstring=True).data
