@@ -73,7 +73,7 @@ class Explorer:
     def __init__(self, draw, controls, ncols=2, figsize=(10, 4), dpi=72):
         self.draw = draw
         self.controls = dict(controls)
-        self.fig = Figure(figsize=figsize, dpi=dpi)
+        self.fig = Figure(figsize=figsize, dpi=dpi, layout="none")
         FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(1, ncols, squeeze=False)[0]
         self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.95, wspace=0.25)

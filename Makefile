@@ -1,0 +1,54 @@
+# From SGD to Adam: the two commands a reader needs are `make book` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+BOOK   := $(VENV)/bin/jupyter-book
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help book test unit nbval build-strict lab test-torch clean
+
+help:
+	@echo "make book        build the website into _build/html (creates .venv if needed)"
+	@echo "make test        unit tests, strict nbval of every chapter, strict book build"
+	@echo "make lab         open the chapters in JupyterLab"
+	@echo "make test-torch  also compare optimlib with torch.optim itself (installs torch)"
+	@echo "make clean       remove _build (and .venv with 'make clean-all')"
+
+# The virtual environment, (re)built when requirements.txt or pyproject.toml change.
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BOOK) build .
+	@echo ""
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+test: unit nbval build-strict
+
+unit: $(STAMP)
+	$(PY) -m pytest tests -q
+
+nbval: $(STAMP)
+	$(PY) -m pytest $(NBVAL) chapters -q -p no:cacheprovider
+
+# --all: a stale incremental build must not hide warnings of pages it did not re-read.
+build-strict: $(STAMP)
+	$(BOOK) build . --all -W -n --keep-going
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters/
+
+test-torch: $(STAMP)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pytest tests/test_against_torch.py -q
+
+clean:
+	rm -rf _build
+
+clean-all: clean
+	rm -rf $(VENV)
