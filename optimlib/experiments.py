@@ -51,13 +51,11 @@ def gd_quadratic(axes, eta, kappa, x0=-4.0, y0=3.0, steps=60, angle=0.0):
     plot_loss(result, ax=axes[1])
     axes[1].set(xlim=(0, steps), ylim=(1e-12, 1e5))
     predicted = gd_rate(eta, land.eigenvalues)
-    head = f"η = {eta:.3g}, κ = {kappa:.3g}: predicted rate {predicted:.3f}"
+    head = f"η = {eta:.3g}, κ = {kappa:.3g}: rate {predicted:.3f} predicted"
     if result.diverged:
         return f"{head}; diverged at step {int(result.diverged_at)}"
     measured = measured_rate(result)
     if np.isnan(measured):
         return f"{head}; reached the minimum exactly"
-    tail = f", measured {measured:.3f}; f − f* = {float(result.gap[-1]):.2g} after {steps} steps"
-    if predicted > 1:
-        return f"{head}{tail} (unstable: growing)"
-    return head + tail
+    tail = f", {measured:.3f} measured; f − f* = {float(result.gap[-1]):.2g} at t = {steps}"
+    return head + tail + (" (unstable: growing)" if predicted > 1 else "")

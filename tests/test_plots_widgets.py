@@ -111,3 +111,19 @@ def test_show_source_is_the_library_code():
     assert "class SGD(Optimizer):" in code and "p -= self.lr * g" in code
     assert '"""' not in code
     assert '"""' in ol.show_source(ol.SGD, docstring=True).data
+
+
+@pytest.mark.parametrize("eta,kappa", [(0.1, 10), (1.0, 10), (1.9, 50), (0.5, 100)])
+def test_gd_quadratic_reports_predicted_and_measured_rate(eta, kappa):
+    _, axes = plt.subplots(1, 2)
+    message = ol.gd_quadratic(axes, eta, kappa, steps=200)
+    predicted = ol.gd_rate(eta, ol.Quadratic(kappa=kappa).eigenvalues)
+    assert f"rate {predicted:.3f} predicted, {predicted:.3f} measured" in message
+    assert axes[1].get_ylim() == (1e-12, 1e5), "fixed limits, so that panels compare"
+
+
+def test_gd_quadratic_reports_divergence_and_growth():
+    _, axes = plt.subplots(1, 2)
+    assert "diverged at step" in ol.gd_quadratic(axes, 2.3, 10)
+    assert ol.gd_quadratic(axes, 2.05, 10).endswith("(unstable: growing)")
+    assert "reached the minimum exactly" in ol.gd_quadratic(axes, 1.0, 1.0)
