@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed
 BOOK   := $(VENV)/bin/jupyter-book
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help book test unit nbval build-strict lab test-torch clean
+.PHONY: help book test unit nbval build-strict lab test-torch check-site clean clean-all
 
 help:
 	@echo "make book        build the website into _build/html (creates .venv if needed)"
 	@echo "make test        unit tests, strict nbval of every chapter, strict book build"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make test-torch  also compare optimlib with torch.optim itself (installs torch)"
+	@echo "make check-site  open every built page in headless Chromium and check it"
 	@echo "make clean       remove _build (and .venv with 'make clean-all')"
 
 # The virtual environment, (re)built when requirements.txt or pyproject.toml change.
@@ -36,8 +37,10 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(PY) -m pytest $(NBVAL) chapters -q -p no:cacheprovider
 
-# --all: a stale incremental build must not hide warnings of pages it did not re-read.
+# From scratch (and --all): a stale build must not hide warnings of pages it did not
+# re-read, nor keep pages that no longer exist.
 build-strict: $(STAMP)
+	rm -rf _build
 	$(BOOK) build . --all -W -n --keep-going
 
 lab: $(STAMP)
@@ -46,6 +49,10 @@ lab: $(STAMP)
 test-torch: $(STAMP)
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pytest tests/test_against_torch.py -q
+
+# Needs Debian's chromium (apt-get install chromium); run after `make book`.
+check-site: $(STAMP)
+	$(PY) tests/site/check_site.py _build/html
 
 clean:
 	rm -rf _build
