@@ -241,7 +241,7 @@ class Momentum(Optimizer):
         p += v
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     r"""Nesterov's accelerated gradient, in the form deep-learning libraries use.
 
     Symbols: :math:`\eta` = ``lr``; :math:`\mu` = ``momentum``; the velocity
@@ -260,14 +260,8 @@ class Nesterov(Optimizer):
     Conventions: the same parameters as PyTorch's
     ``SGD(lr, momentum, nesterov=True)``, whose buffer is
     :math:`b_t = -v_t/\eta`; Keras' ``SGD(nesterov=True)`` matches too.
+    Hyperparameters, defaults and state are those of :class:`Momentum`.
     """
-
-    lr = Hyperparameter("learning rate")
-    momentum = Hyperparameter("momentum", 0.0, 1.0, high_open=True)
-    state_names = ("v",)
-
-    def __init__(self, lr=0.01, momentum=0.9):
-        super().__init__(lr=lr, momentum=momentum)
 
     def _step(self, p, g, s):
         v = s["v"]
