@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BOOK   := $(VENV)/bin/jupyter-book
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help book test unit nbval build-strict lab test-torch check-site clean clean-all
+.PHONY: help book test unit nbval build-strict lab test-torch check-site check-lab clean clean-all
 
 help:
 	@echo "make book        build the website into _build/html (creates .venv if needed)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make test-torch  also compare optimlib with torch.optim itself (installs torch)"
 	@echo "make check-site  open every built page in headless Chromium and check it"
+	@echo "make check-lab   run every chapter in JupyterLab and drag each explorer's slider"
 	@echo "make clean       remove _build (and .venv with 'make clean-all')"
 
 # The virtual environment, (re)built when requirements.txt or pyproject.toml change.
@@ -53,6 +54,11 @@ test-torch: $(STAMP)
 # Needs Debian's chromium (apt-get install chromium); run after `make book`.
 check-site: $(STAMP)
 	$(PY) tests/site/check_site.py _build/html
+
+# Needs chromium too; installs Playwright (a test tool only) into .venv. Does not save notebooks.
+check-lab: $(STAMP)
+	$(PY) -m pip install --quiet playwright==1.65.2
+	$(PY) tests/site/check_lab.py
 
 clean:
 	rm -rf _build
