@@ -83,7 +83,7 @@ class Explorer:
         self.last_seconds = None
         self._background_key = None
         for w in self.controls.values():
-            w.observe(lambda change: self.redraw(), names="value")
+            w.observe(self._on_change, names="value")
         self.widget = widgets.VBox([
             widgets.GridBox(list(self.controls.values()),
                             layout=widgets.Layout(grid_template_columns="repeat(2, 320px)")),
@@ -115,6 +115,15 @@ class Explorer:
         self.status.value = f'<span style="color:{colour}">{html.escape(message)}</span>'
         self.last_seconds = time.perf_counter() - t0
         return self.last_seconds
+
+    def _on_change(self, change):
+        # A slider callback has no cell to print a traceback into: say what went wrong
+        # in the status line instead of failing quietly.
+        try:
+            self.redraw()
+        except Exception as error:  # noqa: BLE001 - shown to the reader, not swallowed
+            self.message = f"{type(error).__name__}: {error}"
+            self.status.value = f'<span style="color:#B00020">{html.escape(self.message)}</span>'
 
     def _render(self):
         canvas = self.fig.canvas

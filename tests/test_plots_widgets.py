@@ -127,3 +127,17 @@ def test_gd_quadratic_reports_divergence_and_growth():
     assert "diverged at step" in ol.gd_quadratic(axes, 2.3, 10)
     assert ol.gd_quadratic(axes, 2.05, 10).endswith("(unstable: growing)")
     assert "reached the minimum exactly" in ol.gd_quadratic(axes, 1.0, 1.0)
+
+
+def test_an_error_in_a_slider_callback_is_shown_not_swallowed():
+    def draw(axes, lr):
+        r = ol.run(ol.SGD(lr=lr), ol.Bowl(), steps=5)
+        ol.plot_loss(r, ax=axes[1])
+        return r.status()
+
+    e = ol.explore(draw, lr=ol.slider("η", 0.1, -1.0, 1.0, 0.1))
+    e.controls["lr"].value = -0.5
+    assert e.message == "ValueError: Invalid learning rate: -0.5 (must be >= 0)"
+    assert "#B00020" in e.status.value
+    e.controls["lr"].value = 0.2
+    assert e.message.startswith("SGD: f − f*")
