@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import time
 
 import ipywidgets as widgets
@@ -26,6 +27,9 @@ __all__ = ["Explorer", "explore", "slider", "log_slider"]
 
 SNAPSHOT_NOTE = ("Snapshot at the default slider values. Run this notebook "
                  "(Binder, Colab or Jupyter; see the rocket icon above) to drag the sliders.")
+FLIPBOOK_NOTE = ("On this page the slider steps through frames computed when the book was "
+                 "built; to move the other sliders, run this notebook (Binder, Colab or "
+                 "Jupyter; see the rocket icon above).")
 
 
 def slider(label, value, low, high, step):
@@ -68,9 +72,16 @@ class Explorer:
     controls : dict ``{keyword: widget}``; each widget's ``value`` is passed
         to ``draw`` under that keyword.
     ncols, figsize, dpi : layout of the figure (one row of ``ncols`` axes).
+    flipbook : optional ``(keyword, values)``. The static page then gets a
+        slider of its own that steps through frames precomputed at these values
+        of that control (the others at their defaults), so readers of the
+        website can still drag the most important parameter.
     """
 
-    def __init__(self, draw, controls, ncols=2, figsize=(10, 4), dpi=72):
+    def __init__(self, draw, controls, ncols=2, figsize=(10, 4), dpi=72, flipbook=None):
+        if flipbook is not None and flipbook[0] not in controls:
+            raise ValueError(f"flipbook control {flipbook[0]!r} is not one of {sorted(controls)}")
+        self.flipbook = flipbook
         self.draw = draw
         self.controls = dict(controls)
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="none")
@@ -150,8 +161,53 @@ class Explorer:
         image.save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
+    def frames(self, name, values):
+        """``(value, message, png)`` for each value of control ``name``; the control is restored."""
+        control = self.controls[name]
+        start, out = control.value, []
+        for value in values:
+            if control.value == value:
+                self.redraw()
+            else:
+                control.value = value  # the observer redraws
+            out.append((control.value, self.message, _compact_png(self.png)))
+        control.value = start
+        if control.value == out[-1][0]:
+            self.redraw()
+        return out
+
+    def flipbook_html(self, name, values):
+        """A figure whose own HTML slider steps through precomputed frames (no Python needed)."""
+        frames = self.frames(name, values)
+        control = self.controls[name]
+        start = min(range(len(frames)), key=lambda i: abs(frames[i][0] - control.value))
+        payload = json.dumps([[f"{v:.4g}", m, base64.b64encode(png).decode("ascii")]
+                              for v, m, png in frames]).replace("</", "<\\/")
+        v0, m0, png0 = frames[start]
+        label = html.escape(control.description)
+        return (f'<figure class="optimlib-flipbook">'
+                f'<label style="font-size:0.9em">{label} '
+                f'<input type="range" min="0" max="{len(frames) - 1}" step="1" value="{start}" '
+                f'aria-label="{label}" style="width:260px;vertical-align:middle"> '
+                f'<output>{v0:.4g}</output></label>'
+                f'<figcaption><b class="fb-message">{html.escape(m0)}</b></figcaption>'
+                f'<img src="data:image/png;base64,{base64.b64encode(png0).decode("ascii")}" '
+                f'style="max-width:100%" alt="{html.escape(m0)}">'
+                f"<figcaption><em>{FLIPBOOK_NOTE}</em></figcaption>"
+                "<script>(function () {"
+                "var root = document.currentScript.parentElement;"
+                f"var frames = {payload};"
+                'var input = root.querySelector("input"), img = root.querySelector("img");'
+                'var out = root.querySelector("output"), msg = root.querySelector(".fb-message");'
+                'input.addEventListener("input", function () {'
+                "var f = frames[+input.value]; out.textContent = f[0]; msg.textContent = f[1];"
+                'img.alt = f[1]; img.src = "data:image/png;base64," + f[2]; });'
+                "})();</script></figure>")
+
     def snapshot_html(self):
         """The current figure and message as self-contained HTML (for static pages)."""
+        if self.flipbook is not None:
+            return self.flipbook_html(*self.flipbook)
         data = base64.b64encode(self.png).decode("ascii")
         return (f'<figure class="optimlib-snapshot">'
                 f'<img src="data:image/png;base64,{data}" style="max-width:100%" '
@@ -167,6 +223,14 @@ class Explorer:
         return bundle
 
 
-def explore(draw, ncols=2, figsize=(10, 4), dpi=72, **controls):
+def explore(draw, ncols=2, figsize=(10, 4), dpi=72, flipbook=None, **controls):
     """Build an :class:`Explorer`: ``explore(draw, eta=slider(...), kappa=...)``."""
-    return Explorer(draw, controls, ncols=ncols, figsize=figsize, dpi=dpi)
+    return Explorer(draw, controls, ncols=ncols, figsize=figsize, dpi=dpi, flipbook=flipbook)
+
+
+def _compact_png(png, colors=32):
+    """The same picture with a small palette: line plots stay sharp at a third of the size."""
+    image = PIL.Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=colors)
+    buf = io.BytesIO()
+    image.save(buf, format="png", optimize=True)
+    return buf.getvalue()

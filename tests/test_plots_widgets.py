@@ -141,3 +141,21 @@ def test_an_error_in_a_slider_callback_is_shown_not_swallowed():
     assert "#B00020" in e.status.value
     e.controls["lr"].value = 0.2
     assert e.message.startswith("SGD: f − f*")
+
+
+def test_flipbook_steps_through_precomputed_frames_on_static_pages():
+    etas = [0.5, 1.0, 2.4]
+    e = ol.explore(_gd_draw, eta=ol.slider("η", 1.0, 0.01, 2.5, 0.01),
+                   kappa=ol.log_slider("κ", 10, 0, 2), flipbook=("eta", etas))
+    default_png = e.png
+    frames = e.frames("eta", etas)
+    assert [f[0] for f in frames] == etas
+    assert "diverged at step" in frames[2][1] and "diverged" not in frames[0][1]
+    assert len({f[2] for f in frames}) == 3, "one distinct picture per value"
+    assert e.controls["eta"].value == 1.0 and e.png == default_png, "state restored"
+    page = e._repr_mimebundle_()["text/html"]
+    assert page.count('src="data:image/png;base64,') == 1 and page.count('["') == 3
+    assert 'type="range" min="0" max="2" step="1" value="1"' in page
+    assert "<script>" in page and "</script></figure>" in page
+    with pytest.raises(ValueError, match="flipbook control 'lr' is not one of"):
+        ol.explore(_gd_draw, eta=ol.slider("η", 1.0, 0.01, 2.5, 0.01), flipbook=("lr", [1]))

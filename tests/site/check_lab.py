@@ -1,9 +1,11 @@
-"""Run every chapter in a real JupyterLab, as a reader would, and drag each explorer.
+"""Drag every explorer as a reader would: live in JupyterLab, and on the static site.
 
 Starts JupyterLab on a free localhost port, opens each chapter in headless Chromium
 (driven by Playwright), runs all cells, then for every explorer moves its first slider
 and checks that the figure and the status line change. Saves a screenshot per chapter
-to _build/lab/.
+to _build/lab/. If the site has been built (_build/html), it also moves the slider of
+every static flipbook there, with all non-local requests blocked, and checks that the
+picture and the message change.
 
     python tests/site/check_lab.py      (make check-lab; needs chromium and playwright)
 """
@@ -60,6 +62,46 @@ def check_chapter(page, port, nb, out):
     return problems
 
 
+def check_flipbooks(browser, out):
+    import functools
+    import http.server
+    import threading
+
+    site = ROOT / "_build" / "html"
+    if not site.exists():
+        print("no _build/html: static flipbooks not checked (run make book first)")
+        return []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    problems = []
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+               else route.abort())
+    for html_page in sorted((site / "chapters").glob("[0-9][0-9]_*.html")):
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/chapters/{html_page.name}")
+        books = page.locator("figure.optimlib-flipbook")
+        for i in range(books.count()):
+            book = books.nth(i)
+            book.scroll_into_view_if_needed()
+            image, message = book.locator("img"), book.locator(".fb-message")
+            before = (image.get_attribute("src"), message.inner_text())
+            book.locator("input[type=range]").fill("0")
+            after = (image.get_attribute("src"), message.inner_text())
+            if before[0] == after[0] or before[1] == after[1]:
+                problems.append(f"{html_page.name}: flipbook {i + 1} did not change")
+            print(f"{html_page.name}: flipbook {i + 1}: '{before[1]}' -> '{after[1]}'")
+            page.screenshot(path=str(out / f"{html_page.stem}_flipbook{i + 1}.png"))
+    page.close()
+    server.shutdown()
+    return problems
+
+
 def main():
     out = ROOT / "_build" / "lab"
     out.mkdir(parents=True, exist_ok=True)
@@ -79,6 +121,7 @@ def main():
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 problems += check_chapter(page, port, nb, out)
                 page.close()
+            problems += check_flipbooks(browser, out)
             browser.close()
     finally:
         lab.terminate()
