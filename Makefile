@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 BOOK   := $(VENV)/bin/jupyter-book
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help book test unit nbval build-strict lab test-torch check-site check-lab clean clean-all
+.PHONY: help book test unit nbval build-strict lab execute test-torch check-site check-lab clean clean-all
 
 help:
 	@echo "make book        build the website into _build/html (creates .venv if needed)"
 	@echo "make test        unit tests, strict nbval of every chapter, strict book build"
 	@echo "make lab         open the chapters in JupyterLab"
+	@echo "make execute     re-run every chapter in place (before committing a change)"
 	@echo "make test-torch  also compare optimlib with torch.optim itself (installs torch)"
 	@echo "make check-site  open every built page in headless Chromium and check it"
 	@echo "make check-lab   run every chapter in JupyterLab and drag each explorer's slider"
@@ -46,6 +47,9 @@ build-strict: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/
+
+execute: $(STAMP)
+	$(PY) tests/execute_chapters.py
 
 test-torch: $(STAMP)
 	$(PY) -m pip install --quiet torch==2.13.0

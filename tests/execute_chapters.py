@@ -1,0 +1,47 @@
+"""Re-execute chapters in place, top to bottom, the way they are committed.
+
+    python tests/execute_chapters.py [chapters/01_gradient_descent.ipynb ...]   (make execute)
+
+Runs each notebook in a fresh kernel from its own folder, merges consecutive
+stream outputs (so a printed table is one output, however the kernel chunked
+it) and writes the notebook back. Commit the result: CI's strict nbval compares
+these stored outputs with a fresh run.
+"""
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def merge_streams(outputs):
+    merged = []
+    for out in outputs:
+        if (merged and out.output_type == "stream" and merged[-1].output_type == "stream"
+                and merged[-1].name == out.name):
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
+def execute(path):
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
+            cell.metadata.pop("execution", None)   # timings only make diffs noisy
+    nbformat.write(nb, path)
+    print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    for p in paths:
+        execute(p)
