@@ -28,6 +28,14 @@ def merge_streams(outputs):
     return merged
 
 
+def stable_widget_ids(text, nb):
+    """Replace the random widget model ids by sequential ones, so re-running gives no diff."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    for i, old in enumerate(state.get("state", {})):
+        text = text.replace(old, f"{i + 1:032x}")
+    return text
+
+
 def execute(path):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -37,7 +45,7 @@ def execute(path):
         if cell.cell_type == "code":
             cell.outputs = merge_streams(cell.outputs)
             cell.metadata.pop("execution", None)   # timings only make diffs noisy
-    nbformat.write(nb, path)
+    path.write_text(stable_widget_ids(nbformat.writes(nb), nb) + "\n")
     print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
 
 
