@@ -7,6 +7,8 @@ stream outputs (so a printed table is one output, however the kernel chunked
 it) and writes the notebook back. Commit the result: CI's strict nbval compares
 these stored outputs with a fresh run.
 """
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -29,9 +31,30 @@ def merge_streams(outputs):
 
 
 def stable_widget_ids(text, nb):
-    """Replace the random widget model ids by sequential ones, so re-running gives no diff."""
+    """Replace the random widget model ids by sequential ones, so re-running gives no diff.
+
+    Models are numbered in the order a walk from each displayed widget meets them
+    (references taken in sorted order), which does not depend on the random ids.
+    """
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
-    for i, old in enumerate(state.get("state", {})):
+    state = state.get("state", {})
+    order = []
+
+    def visit(model_id):
+        if model_id in state and model_id not in order:
+            order.append(model_id)
+            for ref in re.findall(r"IPY_MODEL_([0-9a-f]{32})",
+                                  json.dumps(state[model_id]["state"], sort_keys=True)):
+                visit(ref)
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    order += sorted(set(state) - set(order),
+                    key=lambda m: re.sub(r"IPY_MODEL_[0-9a-f]{32}", "", json.dumps(state[m], sort_keys=True)))
+    for i, old in enumerate(order):
         text = text.replace(old, f"{i + 1:032x}")
     return text
 
