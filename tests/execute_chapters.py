@@ -68,7 +68,8 @@ def execute(path):
         if cell.cell_type == "code":
             cell.outputs = merge_streams(cell.outputs)
             cell.metadata.pop("execution", None)   # timings only make diffs noisy
-    path.write_text(stable_widget_ids(nbformat.writes(nb), nb) + "\n")
+    renamed = stable_widget_ids(nbformat.writes(nb), nb)
+    nbformat.write(nbformat.reads(renamed, as_version=4), path)  # re-sorted by the new ids
     print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
 
 
