@@ -78,7 +78,7 @@ class Explorer:
         website can still drag the most important parameter.
     """
 
-    def __init__(self, draw, controls, ncols=2, figsize=(10, 4), dpi=72, flipbook=None):
+    def __init__(self, draw, controls, ncols=2, figsize=(9, 3.6), dpi=85, flipbook=None):
         if flipbook is not None and flipbook[0] not in controls:
             raise ValueError(f"flipbook control {flipbook[0]!r} is not one of {sorted(controls)}")
         self.flipbook = flipbook
@@ -87,7 +87,7 @@ class Explorer:
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="none")
         FigureCanvasAgg(self.fig)
         axes = self.fig.subplots(1, ncols, squeeze=False)[0]
-        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.95, wspace=0.25)
+        self.fig.subplots_adjust(left=0.08, right=0.97, bottom=0.15, top=0.95, wspace=0.28)
         self.axes = list(axes)
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
@@ -223,7 +223,7 @@ class Explorer:
         return bundle
 
 
-def explore(draw, ncols=2, figsize=(10, 4), dpi=72, flipbook=None, **controls):
+def explore(draw, ncols=2, figsize=(9, 3.6), dpi=85, flipbook=None, **controls):
     """Build an :class:`Explorer`: ``explore(draw, eta=slider(...), kappa=...)``."""
     return Explorer(draw, controls, ncols=ncols, figsize=figsize, dpi=dpi, flipbook=flipbook)
 
