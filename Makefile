@@ -34,7 +34,7 @@ book: $(STAMP)
 test: unit nbval build-strict
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q --ignore=tests/site
 
 nbval: $(STAMP)
 	$(PY) -m pytest $(NBVAL) chapters -q -p no:cacheprovider
@@ -44,6 +44,7 @@ nbval: $(STAMP)
 build-strict: $(STAMP)
 	rm -rf _build
 	$(BOOK) build . --all -W -n --keep-going
+	$(PY) -m pytest tests/site -q -p no:cacheprovider
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/
