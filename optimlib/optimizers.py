@@ -118,7 +118,6 @@ class Optimizer:
     """
 
     state_names: tuple = ()
-    state_init: dict = {}
 
     def __init__(self, **hyperparameters):
         for name, value in hyperparameters.items():
@@ -177,9 +176,13 @@ class Optimizer:
         self.t += 1
         for name, p, g in items:
             if name not in self._state:
-                self._state[name] = {s: np.full(p.shape, self.state_init.get(s, 0.0), p.dtype)
+                self._state[name] = {s: np.full(p.shape, self._initial(s), p.dtype)
                                      for s in self.state_names}
             self._step(p, np.asarray(g, dtype=p.dtype), self._state[name])
+
+    def _initial(self, state_name):
+        """Start value of a state array (0 unless the algorithm says otherwise)."""
+        return 0.0
 
     def _step(self, p, g, s):
         raise NotImplementedError
@@ -296,9 +299,8 @@ class AdaGrad(Optimizer):
     def __init__(self, lr=0.01, eps=1e-10, initial_accumulator=0.0):
         super().__init__(lr=lr, eps=eps, initial_accumulator=initial_accumulator)
 
-    def reset(self):
-        super().reset()
-        self.state_init = {"h": self.initial_accumulator}
+    def _initial(self, state_name):
+        return self.initial_accumulator
 
     def _step(self, p, g, s):
         h = s["h"]
