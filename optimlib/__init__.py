@@ -11,7 +11,7 @@ from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdamW, Momentum, Nesterov
 from .plots import STYLES, plot_contours, plot_loss, plot_path, plot_runs, style_of, use_style
 from .run import Result, contraction_rate, run, run_many
 from .source import show_source
-from .experiments import gd_quadratic, gd_rate, measured_rate
+from .experiments import gd_best_lr, gd_quadratic, gd_rate, measured_rate
 from .widgets import Explorer, explore, log_slider, slider
 
 __version__ = "0.1.0"
@@ -24,4 +24,4 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Ada
            "Rosenbrock", "Beale", "Saddle", "Himmelblau", "LANDSCAPES", "Result", "run",
            "run_many", "contraction_rate", "STYLES", "style_of", "use_style",
            "plot_contours", "plot_path", "plot_loss", "plot_runs", "Explorer", "explore",
-           "slider", "log_slider", "show_source", "gd_quadratic", "gd_rate", "measured_rate"]
+           "slider", "log_slider", "show_source", "gd_quadratic", "gd_rate", "gd_best_lr", "measured_rate"]

@@ -14,12 +14,18 @@ from .optimizers import SGD
 from .plots import plot_contours, plot_loss, plot_path
 from .run import contraction_rate, run
 
-__all__ = ["gd_rate", "measured_rate", "gd_quadratic"]
+__all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic"]
 
 
 def gd_rate(eta, eigenvalues):
     r"""Predicted factor per step of gradient descent on a quadratic: :math:`\max_i |1 - \eta\lambda_i|`."""
     return float(np.max(np.abs(1 - eta * np.asarray(eigenvalues))))
+
+
+def gd_best_lr(eigenvalues):
+    r"""The constant step with the smallest worst-case rate: :math:`\eta^* = 2/(\lambda_{\min} + \lambda_{\max})`."""
+    lam = np.asarray(eigenvalues)
+    return float(2 / (lam.min() + lam.max()))
 
 
 def measured_rate(result, tiny=1e-140):

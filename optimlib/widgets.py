@@ -121,9 +121,7 @@ class Explorer:
                 ax.autoscale_view()
         self.png = self._render()
         self.image.value = self.png
-        self.message = message
-        colour = "#B00020" if ("diverged" in message or "unstable" in message) else "#222"
-        self.status.value = f'<span style="color:{colour}">{html.escape(message)}</span>'
+        self._say(message, alarm="diverged" in message or "unstable" in message)
         self.last_seconds = time.perf_counter() - t0
         return self.last_seconds
 
@@ -133,8 +131,12 @@ class Explorer:
         try:
             self.redraw()
         except Exception as error:  # noqa: BLE001 - shown to the reader, not swallowed
-            self.message = f"{type(error).__name__}: {error}"
-            self.status.value = f'<span style="color:#B00020">{html.escape(self.message)}</span>'
+            self._say(f"{type(error).__name__}: {error}", alarm=True)
+
+    def _say(self, message, alarm=False):
+        self.message = message
+        colour = "#B00020" if alarm else "#222"
+        self.status.value = f'<span style="color:{colour}">{html.escape(message)}</span>'
 
     def _render(self):
         canvas = self.fig.canvas

@@ -159,3 +159,12 @@ def test_flipbook_steps_through_precomputed_frames_on_static_pages():
     assert "<script>" in page and "</script></figure>" in page
     with pytest.raises(ValueError, match="flipbook control 'lr' is not one of"):
         ol.explore(_gd_draw, eta=ol.slider("η", 1.0, 0.01, 2.5, 0.01), flipbook=("lr", [1]))
+
+
+@pytest.mark.parametrize("kappa", [1.0, 10.0, 100.0])
+def test_gd_best_lr_equalises_the_two_extreme_factors(kappa):
+    lam = ol.Quadratic(kappa=kappa).eigenvalues
+    eta = ol.gd_best_lr(lam)
+    assert eta == pytest.approx(2 / (lam[0] + lam[1]))
+    assert ol.gd_rate(eta, lam) == pytest.approx((kappa - 1) / (kappa + 1), abs=1e-15)
+    assert ol.gd_rate(eta * 0.99, lam) > ol.gd_rate(eta, lam) < ol.gd_rate(eta * 1.01, lam)

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from serve import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,28 +64,18 @@ def check_chapter(page, port, nb, out):
 
 
 def check_flipbooks(browser, out):
-    import functools
-    import http.server
-    import threading
-
     site = ROOT / "_build" / "html"
     if not site.exists():
         print("no _build/html: static flipbooks not checked (run make book first)")
         return []
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, port = serve(site)
     problems = []
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
     page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
                else route.abort())
     for html_page in sorted((site / "chapters").glob("[0-9][0-9]_*.html")):
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/chapters/{html_page.name}")
+        page.goto(f"http://127.0.0.1:{port}/chapters/{html_page.name}")
         books = page.locator("figure.optimlib-flipbook")
         for i in range(books.count()):
             book = books.nth(i)

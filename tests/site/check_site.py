@@ -9,15 +9,14 @@ in the DOM after scripts have run, with every request outside localhost blocked:
     python tests/site/check_site.py [_build/html]   (make check-site)
 Needs Debian's chromium (apt-get install chromium).
 """
-import functools
 import html.parser
-import http.server
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
+
+from serve import serve
 
 SKIP = {"search.html", "genindex.html", "py-modindex.html"}
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -53,20 +52,12 @@ class Collector(html.parser.HTMLParser):
             self.text.append(data)
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def main(root="_build/html"):
     root = Path(root).resolve()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         sys.exit("chromium not found: apt-get install chromium")
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
+    server, port = serve(root)
     problems = []
     pages = sorted(p for p in root.rglob("*.html")
                    if p.name not in SKIP and "_static" not in p.parts and "reports" not in p.parts)
