@@ -9,18 +9,40 @@ Every class follows the *Deep Learning from Scratch* shape::
 
 ``params`` and ``grads`` are either two dicts that map the same names to
 arrays of the same shapes, or two arrays. Updates happen in place, so
-``params`` must hold floating-point arrays.
+``params`` must hold float32 or float64 arrays.
 
-Hyperparameters may be numpy arrays that broadcast against the parameters:
-``Adam(lr=np.logspace(-3, 0, 50)[:, None])`` on parameters of shape ``(50, 2)``
-runs 50 independent optimizations at once, row ``i`` with learning rate
-``lr[i]``. Sweeps and heatmaps in the chapters are built this way.
+**Array hyperparameters (sweeps).** A hyperparameter may be a numpy array.
+Its axes line up with the *leading* axes of every parameter (trailing axes
+of length 1 are implied), then it broadcasts. So ``Adam(lr=lrs)`` with
+``lrs`` of shape ``(B,)`` on ``{"W": (B, 3, 2), "b": (B, 2)}`` trains ``B``
+independent models at once, copy ``i`` with learning rate ``lrs[i]``, each
+equal to its own scalar run. Sweeps and heatmaps in the chapters are built
+this way. Arrays are copied and made read-only when they are set.
 
-State lives in attributes named after the symbols of the chapters (``v``,
-``h``, ``m``, ``u``, ``t``): with dict parameters they are dicts keyed like
-``params``, with a single array they are arrays. ``reset()`` clears them.
+**Schedules.** A hyperparameter may also be a callable of the step ``t``
+(``t = 1`` at the first update), such as the ones in
+:mod:`optimlib.schedules`. It is evaluated once per update and its value is
+checked like any other: a schedule that returns ``-1`` or ``nan`` raises a
+``ValueError`` that names the hyperparameter and the step, and nothing is
+applied.
+
+**Updates that cannot half-happen.** Every key, shape, dtype and
+writability is checked, and every schedule evaluated, before any parameter
+or state changes. A gradient may be the parameter array itself
+(``update(p, p)``, the gradient of :math:`\tfrac12\|\theta\|^2`).
+
+**State** lives in attributes named after the symbols of the chapters
+(``v``, ``h``, ``m``, ``u``, ``v_max``): with dict parameters they are dicts
+keyed like ``params``, with a single array they are arrays (``None`` before
+the first update). They can be changed in place but not replaced;
+``reset()`` clears them. ``t`` counts the updates. Each parameter also
+keeps its own step count (as in PyTorch), so a parameter that first
+appears at the fourth update gets its bias correction from its own step 1.
 """
 from __future__ import annotations
+
+import inspect
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -31,57 +53,95 @@ _SINGLE = "θ"  # the state key used when params is a single array
 
 
 def _describe(value):
-    """Shortest faithful text for a hyperparameter value in an error message."""
+    """Shortest faithful text for a hyperparameter value in a repr or a message."""
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape}"
     return repr(value)
 
 
 class Hyperparameter:
-    """A validated hyperparameter: a float or a float64 array in a range.
+    """A validated hyperparameter: a finite float, a float64 array, or a schedule.
 
-    Used as a class attribute (a descriptor), so a value is checked both in
-    the constructor and when a schedule later assigns ``opt.lr = ...``.
+    Used as a class attribute (a descriptor), so a value is checked in the
+    constructor, on a later assignment ``opt.lr = ...``, and, for a schedule,
+    at every step. Arrays are copied and made read-only.
     """
 
-    def __init__(self, label, low=0.0, high=None, high_open=False):
+    def __init__(self, label, low=0.0, high=None, high_open=False, schedulable=True):
         self.label, self.low, self.high, self.high_open = label, low, high, high_open
+        self.schedulable = schedulable
 
     def __set_name__(self, owner, name):
-        self.name = "_" + name
+        self.name, self.slot = name, "_" + name
 
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
-        return getattr(obj, self.name)
+        return getattr(obj, self.slot)
+
+    def __set__(self, obj, value):
+        if callable(value) and not isinstance(value, np.ndarray):
+            if not self.schedulable:
+                raise TypeError(f"Invalid {self.label}: {value!r} (a number is expected; "
+                                "this hyperparameter cannot follow a schedule)")
+            setattr(obj, self.slot, value)
+            return
+        setattr(obj, self.slot, self.check(value))
 
     def rule(self):
         if self.high is None:
-            return f"must be >= {self.low:g}"
+            return f"must be finite and >= {self.low:g}"
         closing = ")" if self.high_open else "]"
         return f"must be in [{self.low:g}, {self.high:g}{closing}"
 
-    def __set__(self, obj, value):
-        if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
-            raise TypeError(f"Invalid {self.label}: {value!r} (a number is expected)")
+    def check(self, value, step=None):
+        """``value`` as a float or a read-only float64 array, or an error naming it."""
+        source = "" if step is None else f" from its schedule at step t={step}"
+        if isinstance(value, (bool, np.bool_, str)) or value is None:
+            raise TypeError(f"Invalid {self.label}: {value!r}{source} (a number is expected)")
         try:
-            arr = np.asarray(value, dtype=np.float64)
+            arr = np.array(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"Invalid {self.label}: {value!r} (a number is expected)") from None
-        ok = arr >= self.low  # False for NaN
+            raise TypeError(f"Invalid {self.label}: {value!r}{source} "
+                            "(a number is expected)") from None
+        ok = np.isfinite(arr) & (arr >= self.low)
         if self.high is not None:
             ok &= (arr < self.high) if self.high_open else (arr <= self.high)
         if not np.all(ok):
             if arr.ndim == 0:
-                raise ValueError(f"Invalid {self.label}: {float(arr)!r} ({self.rule()})")
+                raise ValueError(f"Invalid {self.label}: {float(arr)!r}{source} ({self.rule()})")
             index = tuple(int(i) for i in np.argwhere(~ok)[0])
-            raise ValueError(f"Invalid {self.label}: {float(arr[index])!r} at index "
-                             f"{index} of the array ({self.rule()})")
-        setattr(obj, self.name, float(arr) if arr.ndim == 0 else arr)
+            raise ValueError(f"Invalid {self.label}: {float(arr[index])!r} at index {index} "
+                             f"of the array{source} ({self.rule()})")
+        if arr.ndim == 0:
+            return float(arr)
+        arr.flags.writeable = False
+        return arr
+
+
+class Flag:
+    """A validated on/off hyperparameter (such as ``amsgrad``)."""
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.slot)
+
+    def __set__(self, obj, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"Invalid {self.name}: {value!r} (must be True or False)")
+        setattr(obj, self.slot, bool(value))
+
+
+def _where(name):
+    return "params" if name == _SINGLE else f"params[{name!r}]"
 
 
 def _pairs(params, grads):
-    """Check params against grads; return a list of (name, param, grad)."""
+    """Check params against grads without changing anything; return (name, p, g) triples."""
     if isinstance(params, dict) or isinstance(grads, dict):
         if not (isinstance(params, dict) and isinstance(grads, dict)):
             raise TypeError("params and grads must both be dicts or both be arrays, "
@@ -95,35 +155,120 @@ def _pairs(params, grads):
     else:
         items = [(_SINGLE, params, grads)]
     for name, p, g in items:
-        where = "params" if name == _SINGLE else f"params[{name!r}]"
+        where = _where(name)
+        gwhere = where.replace("params", "grads", 1)
         if not isinstance(p, np.ndarray):
             raise TypeError(f"{where} must be a numpy array (updated in place), "
                             f"got {type(p).__name__}")
-        if not np.issubdtype(p.dtype, np.floating):
-            raise TypeError(f"{where} has dtype {p.dtype}; an in-place update would "
-                            "truncate it: use a floating-point array, e.g. p.astype(float)")
-        g_shape = np.shape(g)
-        if g_shape != p.shape:
-            gwhere = where.replace("params", "grads", 1)
-            raise ValueError(f"{gwhere} has shape {g_shape} but {where} has shape {p.shape}")
+        if p.dtype not in (np.float32, np.float64):
+            hint = ("float16 is too coarse for these updates"
+                    if p.dtype == np.float16 else "an in-place update would truncate it")
+            raise TypeError(f"{where} has dtype {p.dtype}; {hint}: float32 and float64 are "
+                            "supported, e.g. p.astype(np.float64)")
+        if p.ndim == 0:
+            raise ValueError(f"{where} is a 0-d array; give it shape (1,) "
+                             "(np.atleast_1d) so that it can be updated in place")
+        if not p.flags.writeable:
+            raise ValueError(f"{where} is read-only; the update changes it in place")
+        if not isinstance(g, np.ndarray):
+            raise TypeError(f"{gwhere} must be a numpy array, got {type(g).__name__}")
+        if g.shape != p.shape:
+            raise ValueError(f"{gwhere} has shape {g.shape} but {where} has shape {p.shape}")
+        if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
+            raise TypeError(f"{gwhere} has dtype {g.dtype}; a real-valued array is expected")
     return items
 
 
-class Optimizer:
-    """Base class: validation, the step counter ``t`` and lazily created state.
+def _line_up(hname, value, name, p):
+    """``value`` reshaped so that its axes line up with the leading axes of ``p``."""
+    if not isinstance(value, np.ndarray):
+        return value
+    shape = value.shape + (1,) * (p.ndim - value.ndim)
+    try:
+        ok = value.ndim <= p.ndim and np.broadcast_shapes(shape, p.shape) == p.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{hname} of shape {value.shape} does not line up with the leading "
+                         f"axes of {_where(name)} of shape {p.shape}")
+    return value.reshape(shape)
 
-    A subclass lists its state arrays in ``state_names`` and implements
-    ``_step(p, g, s)``, which updates one parameter array ``p`` in place given
-    its gradient ``g`` and its state ``s`` (a dict of arrays, one per name).
+
+def _ratio(num, den):
+    """``num / den``, and 0 where ``den`` is 0 (possible only with ``eps = 0`` before a
+    coordinate has seen a non-zero gradient; its numerator is then 0 too)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    if not np.all(den):
+        out = np.where(den == 0, 0.0, out)
+    return out
+
+
+class Optimizer:
+    """Base class: validation, hyperparameters per parameter, step counts and state.
+
+    A subclass declares its hyperparameters as :class:`Hyperparameter` class
+    attributes (in the order of its ``__init__``), lists its state arrays in
+    ``state_names`` and implements ``_step(p, g, s, h)``, which updates one
+    parameter array ``p`` in place from its gradient ``g``, its state ``s``
+    (``s.v``, ``s.m``, ... and its own step count ``s.t``) and its
+    hyperparameters ``h`` (``h.lr``, ``h.beta1``, ...: numbers, or arrays
+    already lined up with ``p``, with schedules already evaluated).
     """
 
     state_names: tuple = ()
+    optional_state: tuple = ()   # state that exists only with some settings (v_max)
 
     def __init__(self, **hyperparameters):
         for name, value in hyperparameters.items():
             setattr(self, name, value)
-        self._hyper_names = tuple(hyperparameters)
         self.reset()
+
+    # -- hyperparameters -------------------------------------------------------------
+    @classmethod
+    def _descriptors(cls):
+        """Hyperparameter descriptors in the order of the constructor's arguments."""
+        if "_descriptor_cache" not in cls.__dict__:
+            cls._descriptor_cache = cls._find_descriptors()
+        return cls._descriptor_cache
+
+    @classmethod
+    def _find_descriptors(cls):
+        found = {}
+        for klass in reversed(cls.__mro__):
+            for key, value in vars(klass).items():
+                if isinstance(value, (Hyperparameter, Flag)):
+                    found[key] = value
+        order = list(inspect.signature(cls.__init__).parameters)
+        return {k: found[k] for k in sorted(found, key=lambda k: order.index(k)
+                                            if k in order else len(order))}
+
+    def hyperparameters(self):
+        """The hyperparameters as a dict, e.g. ``{'lr': 0.01, 'momentum': 0.9}``."""
+        return {name: getattr(self, name) for name in self._descriptors()}
+
+    @property
+    def label(self):
+        """The name runs are labelled with (and that picks the colour of plots)."""
+        return type(self).__name__
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={_describe(v)}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({inner})"
+
+    def _resolve(self, step):
+        """The values for update number ``step``: schedules evaluated and checked."""
+        values = {}
+        for name, descriptor in self._descriptors().items():
+            value = getattr(self, name)
+            if callable(value) and not isinstance(value, np.ndarray):
+                value = descriptor.check(value(step), step=step)
+            values[name] = value
+        return values
+
+    # -- state -----------------------------------------------------------------------
+    def _state_names(self):
+        return type(self).state_names
 
     def reset(self):
         """Forget all state: the next ``update`` is step ``t = 1`` again."""
@@ -131,60 +276,64 @@ class Optimizer:
         self._state = {}
         self._single = None
 
-    def hyperparameters(self):
-        """The hyperparameters as a dict, e.g. ``{'lr': 0.01, 'momentum': 0.9}``."""
-        return {name: getattr(self, name) for name in self._hyper_names}
-
-    def __repr__(self):
-        inner = ", ".join(f"{k}={_describe(v)}" for k, v in self.hyperparameters().items())
-        return f"{type(self).__name__}({inner})"
-
     def __getattr__(self, name):
         # Only called when normal lookup fails: expose state such as opt.v.
-        if name in type(self).state_names:
-            state = self.__dict__.get("_state", {})
-            if self.__dict__.get("_single"):
-                return state[_SINGLE][name] if _SINGLE in state else None
-            return {key: s[name] for key, s in state.items()}
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._state_names():
+            if self.__dict__.get("_single") is None:
+                return None
+            state = self.__dict__["_state"]
+            if self._single:
+                return getattr(state[_SINGLE], name)
+            return {key: getattr(s, name) for key, s in state.items()}
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def _check_broadcast(self, name, p):
-        for hname in self._hyper_names:
-            h = getattr(self, hname)
-            if isinstance(h, np.ndarray):
-                try:
-                    ok = np.broadcast_shapes(h.shape, p.shape) == p.shape
-                except ValueError:
-                    ok = False
-                if not ok:
-                    where = "params" if name == _SINGLE else f"params[{name!r}]"
-                    raise ValueError(f"{hname} of shape {h.shape} does not broadcast to "
-                                     f"{where} of shape {p.shape}")
+    def __setattr__(self, name, value):
+        if name in type(self).state_names + type(self).optional_state:
+            raise AttributeError(f"{name} is the optimizer's state: change its arrays in place "
+                                 f"(opt.{name}[...] = ...) or call reset()")
+        super().__setattr__(name, value)
 
+    def _new_state(self, p, h):
+        """Fresh state for one parameter: every array starts at 0, step count 0."""
+        return SimpleNamespace(t=0, **{s: np.zeros_like(p) for s in self._state_names()})
+
+    # -- the update ------------------------------------------------------------------
     def update(self, params, grads):
-        """Take one step: change every array in ``params`` in place."""
+        """Take one step: change every array in ``params`` in place.
+
+        Everything is checked first; if anything is wrong, a ``TypeError`` or
+        ``ValueError`` says what, and neither ``params`` nor the state change.
+        """
         items = _pairs(params, grads)
         single = not isinstance(params, dict)
-        if self._single is None:
-            self._single = single
-        elif self._single != single:
+        if self._single is not None and self._single != single:
             raise TypeError("this optimizer was used with a "
                             f"{'single array' if self._single else 'dict'} before; "
                             "call reset() to switch")
-        for name, p, g in items:
-            self._check_broadcast(name, p)
+        values = self._resolve(self.t + 1)
+        per_param = [SimpleNamespace(**{k: _line_up(k, v, name, p) for k, v in values.items()})
+                     for name, p, _ in items]
+        all_params = [p for _, p, _ in items]
+        steps = []
+        for (name, p, g), h in zip(items, per_param):
+            if any(np.may_share_memory(g, q) for q in all_params):
+                g = np.array(g, dtype=p.dtype)  # read before any parameter changes
+            else:
+                g = np.asarray(g, dtype=p.dtype)
+            steps.append((name, p, g, h))
+        # Nothing has changed so far; from here on the update cannot fail.
+        self._single = single
         self.t += 1
-        for name, p, g in items:
+        for name, p, g, h in steps:
             if name not in self._state:
-                self._state[name] = {s: np.full(p.shape, self._initial(s), p.dtype)
-                                     for s in self.state_names}
-            self._step(p, np.asarray(g, dtype=p.dtype), self._state[name])
+                self._state[name] = self._new_state(p, h)
+            s = self._state[name]
+            s.t += 1
+            self._step(p, g, s, h)
 
-    def _initial(self, state_name):
-        """Start value of a state array (0 unless the algorithm says otherwise)."""
-        return 0.0
-
-    def _step(self, p, g, s):
+    def _step(self, p, g, s, h):
         raise NotImplementedError
 
 
@@ -207,8 +356,8 @@ class SGD(Optimizer):
     def __init__(self, lr=0.01):
         super().__init__(lr=lr)
 
-    def _step(self, p, g, s):
-        p -= self.lr * g
+    def _step(self, p, g, s, h):
+        p -= h.lr * g
 
 
 class Momentum(Optimizer):
@@ -226,8 +375,8 @@ class Momentum(Optimizer):
     :math:`b_t = \mu b_{t-1} + g_t` (with :math:`b_1 = g_1`) and steps
     :math:`\theta_t = \theta_{t-1} - \eta b_t`; since :math:`v_t = -\eta b_t`
     the two give the same parameters while :math:`\eta` is constant (they
-    differ after a learning-rate change). Keras' ``SGD(momentum=...)`` uses
-    the velocity form written here.
+    differ after a learning-rate change, for instance under a schedule).
+    Keras' ``SGD(momentum=...)`` uses the velocity form written here.
     """
 
     lr = Hyperparameter("learning rate")
@@ -237,11 +386,10 @@ class Momentum(Optimizer):
     def __init__(self, lr=0.01, momentum=0.9):
         super().__init__(lr=lr, momentum=momentum)
 
-    def _step(self, p, g, s):
-        v = s["v"]
-        v *= self.momentum
-        v -= self.lr * g
-        p += v
+    def _step(self, p, g, s, h):
+        s.v *= h.momentum
+        s.v -= h.lr * g
+        p += s.v
 
 
 class Nesterov(Momentum):
@@ -266,11 +414,10 @@ class Nesterov(Momentum):
     Hyperparameters, defaults and state are those of :class:`Momentum`.
     """
 
-    def _step(self, p, g, s):
-        v = s["v"]
-        v *= self.momentum
-        v -= self.lr * g
-        p += self.momentum * v - self.lr * g
+    def _step(self, p, g, s, h):
+        s.v *= h.momentum
+        s.v -= h.lr * g
+        p += h.momentum * s.v - h.lr * g
 
 
 class AdaGrad(Optimizer):
@@ -285,6 +432,8 @@ class AdaGrad(Optimizer):
         h_t &= h_{t-1} + g_t \odot g_t \\
         \theta_t &= \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{h_t} + \varepsilon}
 
+    With ``eps=0`` a coordinate whose gradients were all zero does not move.
+
     Conventions: PyTorch's ``Adagrad(lr, eps=1e-10,
     initial_accumulator_value=0)`` is this algorithm. Keras starts the
     accumulator at 0.1 and uses eps=1e-7; *Deep Learning from Scratch* adds
@@ -293,19 +442,20 @@ class AdaGrad(Optimizer):
 
     lr = Hyperparameter("learning rate")
     eps = Hyperparameter("epsilon")
-    initial_accumulator = Hyperparameter("initial accumulator")
+    initial_accumulator = Hyperparameter("initial accumulator", schedulable=False)
     state_names = ("h",)
 
     def __init__(self, lr=0.01, eps=1e-10, initial_accumulator=0.0):
         super().__init__(lr=lr, eps=eps, initial_accumulator=initial_accumulator)
 
-    def _initial(self, state_name):
-        return self.initial_accumulator
+    def _new_state(self, p, h):
+        s = super()._new_state(p, h)
+        s.h += h.initial_accumulator
+        return s
 
-    def _step(self, p, g, s):
-        h = s["h"]
-        h += g * g
-        p -= self.lr * g / (np.sqrt(h) + self.eps)
+    def _step(self, p, g, s, h):
+        s.h += g * g
+        p -= h.lr * _ratio(g, np.sqrt(s.h) + h.eps)
 
 
 class RMSProp(Optimizer):
@@ -334,11 +484,10 @@ class RMSProp(Optimizer):
     def __init__(self, lr=0.01, rho=0.99, eps=1e-8):
         super().__init__(lr=lr, rho=rho, eps=eps)
 
-    def _step(self, p, g, s):
-        v = s["v"]
-        v *= self.rho
-        v += (1 - self.rho) * g * g
-        p -= self.lr * g / (np.sqrt(v) + self.eps)
+    def _step(self, p, g, s, h):
+        s.v *= h.rho
+        s.v += (1 - h.rho) * g * g
+        p -= h.lr * _ratio(g, np.sqrt(s.v) + h.eps)
 
 
 class Adadelta(Optimizer):
@@ -358,7 +507,8 @@ class Adadelta(Optimizer):
 
     Conventions: PyTorch's ``Adadelta(lr, rho, eps)`` is this algorithm;
     Zeiler's paper has no :math:`\eta` (that is, :math:`\eta = 1`, PyTorch's
-    default). Keras defaults to ``learning_rate=0.001``.
+    default). Keras defaults to ``learning_rate=0.001``. With ``eps=0``
+    nothing moves, since :math:`u_0 = 0`.
     """
 
     lr = Hyperparameter("learning rate")
@@ -369,14 +519,13 @@ class Adadelta(Optimizer):
     def __init__(self, lr=1.0, rho=0.9, eps=1e-6):
         super().__init__(lr=lr, rho=rho, eps=eps)
 
-    def _step(self, p, g, s):
-        v, u = s["v"], s["u"]
-        v *= self.rho
-        v += (1 - self.rho) * g * g
-        delta = np.sqrt(u + self.eps) / np.sqrt(v + self.eps) * g
-        u *= self.rho
-        u += (1 - self.rho) * delta * delta
-        p -= self.lr * delta
+    def _step(self, p, g, s, h):
+        s.v *= h.rho
+        s.v += (1 - h.rho) * g * g
+        delta = _ratio(np.sqrt(s.u + h.eps), np.sqrt(s.v + h.eps)) * g
+        s.u *= h.rho
+        s.u += (1 - h.rho) * delta * delta
+        p -= h.lr * delta
 
 
 class Adam(Optimizer):
@@ -385,7 +534,8 @@ class Adam(Optimizer):
     Symbols: :math:`\eta` = ``lr``; :math:`\beta_1, \beta_2` = ``beta1,
     beta2``; :math:`\varepsilon` = ``eps`` (added *outside* the square root);
     the first moment :math:`m_t` = ``self.m``, the second moment :math:`v_t`
-    = ``self.v`` (both start at 0); the step counter :math:`t` = ``self.t``.
+    = ``self.v`` (both start at 0); the step counter :math:`t` counts this
+    parameter's updates (``self.t`` when all parameters started together).
 
     .. math::
 
@@ -397,8 +547,9 @@ class Adam(Optimizer):
 
     With ``amsgrad=True`` (Reddi et al., 2018) the denominator uses the
     running maximum :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` =
-    ``self.v_max`` in place of :math:`v_t`, corrected by the same
-    :math:`1 - \beta_2^t`, as PyTorch does.
+    ``self.v_max`` (which exists only then) in place of :math:`v_t`,
+    corrected by the same :math:`1 - \beta_2^t`, as PyTorch does; runs are
+    then labelled AMSGrad.
 
     Conventions: PyTorch's ``Adam(lr, betas=(beta1, beta2), eps, amsgrad)``
     is this algorithm. Keras (``epsilon=1e-7``) and the Adam paper's
@@ -413,26 +564,32 @@ class Adam(Optimizer):
     beta1 = Hyperparameter("beta1", 0.0, 1.0, high_open=True)
     beta2 = Hyperparameter("beta2", 0.0, 1.0, high_open=True)
     eps = Hyperparameter("epsilon")
-    state_names = ("m", "v", "v_max")
+    amsgrad = Flag()
+    state_names = ("m", "v")
+    optional_state = ("v_max",)
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, amsgrad=False):
-        if not isinstance(amsgrad, (bool, np.bool_)):
-            raise TypeError(f"Invalid amsgrad: {amsgrad!r} (must be True or False)")
-        self.amsgrad = bool(amsgrad)
-        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps, amsgrad=amsgrad)
 
-    def _step(self, p, g, s):
-        m, v = s["m"], s["v"]
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        v *= self.beta2
-        v += (1 - self.beta2) * g * g
-        if self.amsgrad:
-            np.maximum(s["v_max"], v, out=s["v_max"])
-            v = s["v_max"]
-        m_hat = m / (1 - self.beta1 ** self.t)
-        v_hat = v / (1 - self.beta2 ** self.t)
-        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+    @property
+    def label(self):
+        return "AMSGrad" if self.amsgrad else type(self).__name__
+
+    def _state_names(self):
+        return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
+
+    def _step(self, p, g, s, h):
+        s.m *= h.beta1
+        s.m += (1 - h.beta1) * g
+        s.v *= h.beta2
+        s.v += (1 - h.beta2) * g * g
+        v = s.v
+        if h.amsgrad:
+            np.maximum(s.v_max, s.v, out=s.v_max)
+            v = s.v_max
+        m_hat = s.m / (1 - h.beta1 ** s.t)
+        v_hat = v / (1 - h.beta2 ** s.t)
+        p -= h.lr * _ratio(m_hat, np.sqrt(v_hat) + h.eps)
 
 
 class AdamW(Adam):
@@ -445,6 +602,9 @@ class AdamW(Adam):
 
         \theta_{t-1}' &= \theta_{t-1} - \eta\, \lambda_{\mathrm{wd}}\, \theta_{t-1} \\
         \theta_t &= \theta_{t-1}' - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+
+    The gradient :math:`g_t` is the one taken at :math:`\theta_{t-1}`, read
+    before the parameters shrink (it may be the parameter array itself).
 
     Conventions: PyTorch's ``AdamW(lr, betas, eps, weight_decay, amsgrad)``
     is this algorithm (the decay is multiplied by ``lr``). Loshchilov &
@@ -460,8 +620,11 @@ class AdamW(Adam):
                  amsgrad=False):
         self.weight_decay = weight_decay
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps, amsgrad=amsgrad)
-        self._hyper_names += ("weight_decay",)
 
-    def _step(self, p, g, s):
-        p *= 1 - self.lr * self.weight_decay
-        super()._step(p, g, s)
+    @property
+    def label(self):
+        return "AdamW (AMSGrad)" if self.amsgrad else "AdamW"
+
+    def _step(self, p, g, s, h):
+        p *= 1 - h.lr * h.weight_decay
+        super()._step(p, g, s, h)

@@ -69,15 +69,25 @@ class Result:
 
 
 def _batch_shape(optimizer, start):
-    shapes = [np.shape(start)]
+    """The shape of the batch of runs: start points and array hyperparameters together.
+
+    An array hyperparameter lines up with the leading axes of the points
+    (shape ``(*batch, 2)``), as every optimizer's hyperparameters do with its
+    parameters: ``lr`` of shape ``(N,)`` gives ``N`` runs, ``lr[:, None]``
+    (shape ``(N, 1)``, the trailing 1 standing for the coordinates) too, and
+    ``lr[:, None]`` with ``momentum[None, :]`` a grid of runs.
+    """
+    shapes = [np.shape(start)[:-1]]
     for value in optimizer.hyperparameters().values():
         if isinstance(value, np.ndarray):
-            shapes.append(value.shape)
-    shape = np.broadcast_shapes(*shapes)
-    if shape[-1:] != (2,):
-        raise ValueError(f"start points and hyperparameters broadcast to shape {shape}, "
-                         "which does not end in 2 (x and y)")
-    return shape
+            s = value.shape
+            shapes.append(s[:-1] if len(s) > 1 and s[-1] == 1 else s)
+    rank = max(len(s) for s in shapes)
+    try:
+        return np.broadcast_shapes(*[s + (1,) * (rank - len(s)) for s in shapes])
+    except ValueError:
+        raise ValueError("start points and array hyperparameters do not line up: batch "
+                         f"shapes {shapes} (leading axes, one run per entry)") from None
 
 
 def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1e6,
@@ -96,7 +106,8 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
     seed : seed of ``np.random.default_rng`` for the noise.
     blowup : a run is stopped as diverged when ``f - f*`` exceeds ``blowup``
         times its start value (and at least ``blowup``), or stops being finite.
-    name : label for plots and reports; default the optimizer's class name.
+    name : label for plots and reports; default ``optimizer.label`` (the class
+        name, or "AMSGrad" for ``Adam(amsgrad=True)``).
     """
     if not (isinstance(steps, (int, np.integer)) and steps >= 0):
         raise ValueError(f"Invalid steps: {steps!r} (must be a whole number >= 0)")
@@ -105,7 +116,11 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
     if not blowup > 0:
         raise ValueError(f"Invalid blowup: {blowup!r} (must be > 0)")
     start = np.asarray(landscape.start if start is None else start, dtype=float)
-    theta = np.array(np.broadcast_to(start, _batch_shape(optimizer, start)))
+    if start.shape[-1:] != (2,):
+        raise ValueError(f"start points must have shape (2,) or (..., 2), got {start.shape}")
+    batch = _batch_shape(optimizer, start)
+    start = start.reshape(start.shape[:-1] + (1,) * (len(batch) + 1 - start.ndim) + (2,))
+    theta = np.array(np.broadcast_to(start, batch + (2,)))
     batch = theta.shape[:-1]
     rng = np.random.default_rng(seed)
     optimizer.reset()
@@ -132,7 +147,7 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
                 value = np.where(bad, np.nan, value)
             path[k] = theta
             loss[k] = value
-    return Result(name or type(optimizer).__name__, landscape, path, loss, diverged_at)
+    return Result(name or optimizer.label, landscape, path, loss, diverged_at)
 
 
 def run_many(optimizers, landscape, steps=100, **kwargs):
