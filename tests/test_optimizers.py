@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import optimlib as ol
-from reference import TorchAdadelta, TorchAdagrad, TorchAdam, TorchRMSprop, TorchSGD
+from optimlib.reference import TorchAdadelta, TorchAdagrad, TorchAdam, TorchRMSprop, TorchSGD
 
 # The (optimizer, kwargs) table every test below draws from: defaults and non-defaults.
 CASES = [
