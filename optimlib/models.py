@@ -160,6 +160,14 @@ class Model:
 
     def _check(self, params, X, y=None):
         self.copies(params)
+        return self.check_data(X, y)
+
+    def check_data(self, X, y=None):
+        """``X`` (and ``y``) as arrays, or a ValueError saying what does not fit this model.
+
+        ``X`` must have shape ``(n, n_features)``, ``y`` shape ``(n,)`` with
+        class labels ``0 .. n_classes - 1`` for a classifier.
+        """
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
@@ -181,7 +189,8 @@ class Model:
 
     def penalty(self, params):
         r""":math:`\frac{\lambda}{2} \sum_W \|W\|^2` over the weight matrices, one value per copy."""
-        return 0.5 * self.l2 * sum(np.sum(params[k] ** 2, axis=(-2, -1)) for k in self.weights)
+        squares = [np.sum(params[k] ** 2, axis=(-2, -1)) for k in self.weights]
+        return 0.5 * self.l2 * sum(squares)
 
     # -- evaluation ---------------------------------------------------------
 
@@ -244,7 +253,8 @@ class _Linear(Model):
     def _grads(self, params, X, dZ):
         r"""Backward through the affine layer: :math:`\nabla_W = X^\top \partial Z + \lambda W`,
         :math:`\nabla_b = \sum_i \partial Z_i` (``dZ`` already holds the :math:`1/n`)."""
-        return {"W": _transpose(X) @ dZ + self.l2 * params["W"], "b": dZ.sum(axis=-2)}
+        return {"W": _transpose(X) @ dZ + self.l2 * params["W"],
+                "b": dZ.sum(axis=-2)}
 
 
 class LinearRegression(_Linear):
@@ -278,7 +288,7 @@ class LinearRegression(_Linear):
         ``grad=False``)."""
         X, y = self._check(params, X, y)
         n = X.shape[0]
-        residual = _affine(X, params["W"], params["b"])[..., 0] - y      # (..., n)
+        residual = _affine(X, params["W"], params["b"])[..., 0] - y  # (..., n)
         loss = 0.5 * np.mean(residual ** 2, axis=-1) + self.penalty(params)
         if not grad:
             return loss, None
@@ -336,13 +346,13 @@ class LogisticRegression(_Linear):
         ``grad=False``)."""
         X, y = self._check(params, X, y)
         n = X.shape[0]
-        Z = _affine(X, params["W"], params["b"])                           # (..., n, k)
+        Z = _affine(X, params["W"], params["b"])             # (..., n, k)
         if self.n_classes == 2:
             z = Z[..., 0]
             loss = np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
             dZ = (sigmoid(z) - y)[..., None] / n
         else:
-            Y = np.eye(self.n_classes)[y]                                  # one-hot (n, k)
+            Y = np.eye(self.n_classes)[y]                    # one-hot (n, k)
             logp = log_softmax(Z)
             loss = -np.mean(np.sum(Y * logp, axis=-1), axis=-1)
             dZ = (np.exp(logp) - Y) / n
@@ -462,13 +472,13 @@ class MLP(Model):
         X, y = self._check(params, X, y)
         n = X.shape[0]
         Zs, As = self._forward(params, X)
-        Y = np.eye(self.n_classes)[y]                                      # one-hot (n, k)
+        Y = np.eye(self.n_classes)[y]                        # one-hot (n, k)
         logp = log_softmax(Zs[-1])
         loss = -np.mean(np.sum(Y * logp, axis=-1), axis=-1) + self.penalty(params)
         if not grad:
             return loss, None
         grads = {}
-        dZ = (np.exp(logp) - Y) / n                                        # ∂f/∂Z_L
+        dZ = (np.exp(logp) - Y) / n                          # ∂f/∂Z_L
         for l in range(self.n_layers, 0, -1):
             W = params[f"W{l}"]
             grads[f"W{l}"] = _transpose(As[l - 1]) @ dZ + self.l2 * W
