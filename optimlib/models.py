@@ -103,8 +103,8 @@ def _l2(value):
 class Model:
     """Shared machinery. A subclass sets ``shapes`` (parameter name -> shape of
     one copy), ``weights`` (the names the L2 penalty applies to) and
-    ``metric_name``, and writes ``_init_one``, ``loss_and_grad``, ``loss``
-    and ``predict``."""
+    ``metric_name``, and writes ``_init_one``, ``loss_and_grad`` and
+    ``predict``."""
 
     shapes: dict
     weights: tuple
@@ -121,6 +121,8 @@ class Model:
             stack of identical copies of ``init(seed)``, the start of a
             hyperparameter sweep. With a sequence of seeds, copy ``i`` equals
             ``init(seed=seeds[i])`` and ``copies`` may be omitted.
+        options : passed on to the model's own initialiser (``scale`` for
+            the linear models).
         """
         if isinstance(seed, (list, tuple, np.ndarray)):
             seeds = [int(s) for s in np.asarray(seed).reshape(-1)]
