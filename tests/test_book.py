@@ -4,8 +4,11 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
+
+import publish_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -76,8 +79,56 @@ def test_chapter_has_objectives_exercises_and_solutions(path):
 def test_colab_setup_cell_uses_the_configured_repository(path):
     first_code = next(c for c in load(path)["cells"] if c["cell_type"] == "code")
     source = "".join(first_code["source"])
-    assert f"git+{CONFIG['repository']['url']}" in source
+    expected = publish_settings.setup_lines(CONFIG)
+    assert source.startswith(expected + "\n"), (
+        f"{path.name}: the set-up lines differ from _config.yml's repository (run `make execute` "
+        f"or `make sync-setup`):\n{source[:len(expected)]}\n---- expected ----\n{expected}")
+    assert f"git+{CONFIG['repository']['url']}@{CONFIG['repository']['branch']}\"" in source
     assert "import optimlib as ol" in source
+    nb = nbformat.read(path, as_version=4)
+    assert not publish_settings.apply_setup(nb, CONFIG), "make execute would rewrite the set-up cell"
+
+
+def test_changing_url_and_branch_in_the_config_changes_every_setup_cell(tmp_path):
+    config = (ROOT / "_config.yml").read_text()
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    changed = config.replace(f"url: {url}", "url: https://github.com/a-teacher/course-fork")
+    changed = changed.replace(f"branch: {branch}", "branch: spring-2027")
+    assert changed.count("a-teacher/course-fork") == 1 and changed.count("spring-2027") == 1
+    (tmp_path / "_config.yml").write_text(changed)
+    copies = []
+    for path in CHAPTERS:
+        copies.append(tmp_path / path.name)
+        copies[-1].write_text(path.read_text())
+    rewritten = publish_settings.sync(copies, tmp_path / "_config.yml")
+    assert rewritten == copies
+    for original, copy in zip(CHAPTERS, copies):
+        new_nb, old_nb = nbformat.read(copy, as_version=4), nbformat.read(original, as_version=4)
+        first = next(c for c in new_nb.cells if c.cell_type == "code").source
+        assert ('%pip install -q "sgd-to-adam-optimlib @ '
+                'git+https://github.com/a-teacher/course-fork@spring-2027"') in first
+        assert url not in first
+        # everything but the set-up lines is untouched: the rest of that cell, every other cell
+        old_first = next(c for c in old_nb.cells if c.cell_type == "code").source
+        assert first.split("%pip install")[1].split("\n", 1)[1] == \
+            old_first.split("%pip install")[1].split("\n", 1)[1]
+        differing = [i for i, (a, b) in enumerate(zip(new_nb.cells, old_nb.cells)) if a != b]
+        assert len(new_nb.cells) == len(old_nb.cells) and len(differing) == 1
+        assert new_nb.cells[differing[0]].source == first
+    assert publish_settings.sync(copies, tmp_path / "_config.yml") == [], "a second run changes nothing"
+
+
+def test_setup_lines_are_inserted_into_a_chapter_without_them_and_bad_settings_are_refused():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A new chapter"),
+                                         nbformat.v4.new_code_cell("import optimlib as ol")])
+    assert publish_settings.apply_setup(nb, CONFIG)
+    assert nb.cells[1].source == publish_settings.setup_lines(CONFIG) + "\n\nimport optimlib as ol"
+    assert not publish_settings.apply_setup(nb, CONFIG)
+    with pytest.raises(ValueError, match="repository.url.*'git@github.com:x/y'"):
+        publish_settings.setup_lines({"repository": {"url": "git@github.com:x/y", "branch": "main"}})
+    with pytest.raises(ValueError, match="repository.branch.*'my branch'"):
+        publish_settings.setup_lines({"repository": {"url": "https://github.com/x/y",
+                                                     "branch": "my branch"}})
 
 
 def test_requirements_are_pinned_and_install_the_package():
