@@ -71,7 +71,15 @@ def _affine(A, W, b):
     ``A`` has shape ``(n, d)`` or ``(..., n, d)``, ``W`` shape ``(..., d, k)``,
     ``b`` shape ``(..., k)``; the result has shape ``(..., n, k)``.
     """
-    return A @ W + b[..., None, :]
+    return _matmul(A, W) + b[..., None, :]
+
+
+def _matmul(A, W):
+    """``A @ W``; with shared data ``A`` (2-D) and copies of ``W`` it is one matrix
+    product over all copies at once (numpy would loop over the copies)."""
+    if A.ndim == 2 and W.ndim > 2:
+        return np.moveaxis(np.tensordot(A, W, axes=(1, -2)), 0, -2)
+    return A @ W
 
 
 def _transpose(A):
@@ -255,7 +263,7 @@ class _Linear(Model):
     def _grads(self, params, X, dZ):
         r"""Backward through the affine layer: :math:`\nabla_W = X^\top \partial Z + \lambda W`,
         :math:`\nabla_b = \sum_i \partial Z_i` (``dZ`` already holds the :math:`1/n`)."""
-        return {"W": _transpose(X) @ dZ + self.l2 * params["W"],
+        return {"W": _matmul(_transpose(X), dZ) + self.l2 * params["W"],
                 "b": dZ.sum(axis=-2)}
 
 
@@ -328,8 +336,9 @@ class LogisticRegression(_Linear):
     In both cases :math:`f(\theta) = \frac1n\sum_i \ell_i + \frac{\lambda}{2}\|W\|^2`
     (the bias is not penalised) and :math:`\nabla_W f = \frac1n X^\top (\partial\ell/\partial Z)
     + \lambda W`. ``n_features`` = :math:`d`, ``l2`` = :math:`\lambda`. The log
-    loss is computed from the scores (``logaddexp``, a shifted log-sum-exp),
-    so large scores neither overflow nor warn.
+    loss is computed from the scores (binary: :math:`\log(1 + e^{z}) =
+    \max(z, 0) + \log(1 + e^{-|z|})`; softmax: a shifted log-sum-exp), so
+    large scores neither overflow nor warn.
     """
 
     metric_name = "accuracy"
@@ -351,8 +360,10 @@ class LogisticRegression(_Linear):
         Z = _affine(X, params["W"], params["b"])             # (..., n, k)
         if self.n_classes == 2:
             z = Z[..., 0]
-            loss = np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
-            dZ = (sigmoid(z) - y)[..., None] / n
+            e = np.exp(-np.abs(z))               # in (0, 1]: shared by loss and gradient
+            softplus = np.maximum(z, 0.0) + np.log1p(e)      # log(1 + e^z), no overflow
+            loss = np.mean(softplus - y * z, axis=-1)
+            dZ = (np.where(z >= 0, 1.0, e) / (1.0 + e) - y)[..., None] / n   # σ(z) − y
         else:
             Y = np.eye(self.n_classes)[y]                    # one-hot (n, k)
             logp = log_softmax(Z)
@@ -483,7 +494,7 @@ class MLP(Model):
         dZ = (np.exp(logp) - Y) / n                          # ∂f/∂Z_L
         for l in range(self.n_layers, 0, -1):
             W = params[f"W{l}"]
-            grads[f"W{l}"] = _transpose(As[l - 1]) @ dZ + self.l2 * W
+            grads[f"W{l}"] = _matmul(_transpose(As[l - 1]), dZ) + self.l2 * W
             grads[f"b{l}"] = dZ.sum(axis=-2)
             if l > 1:
                 dZ = (dZ @ _transpose(W)) * self._phi_prime(Zs[l - 2], As[l - 1])
