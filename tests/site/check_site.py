@@ -54,6 +54,9 @@ class Collector(html.parser.HTMLParser):
 
 def main(root="_build/html"):
     root = Path(root).resolve()
+    if not (root / "index.html").is_file():
+        print(f"No built site at {root} (no index.html): run `make book` first.")
+        return 1
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         sys.exit("chromium not found: apt-get install chromium")
@@ -89,6 +92,8 @@ def main(root="_build/html"):
             problems.append(f"{rel}: a cell error is shown")
         print(f"{rel}: {c.math} formulas, {len(c.images)} images")
     server.shutdown()
+    if not pages:
+        problems.append(f"no pages to check in {root}")
     if (root / "reports").exists():
         problems.append("reports/ exists: a notebook failed during the build")
     for p in problems:

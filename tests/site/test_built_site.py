@@ -43,6 +43,11 @@ class Page(html.parser.HTMLParser):
             self.math += 1
 
 
+def test_the_site_was_built():
+    """Without a built site every check below fails (none is skipped); this says why."""
+    assert (SITE / "index.html").is_file(), f"no built site at {SITE}: run `make build-strict` first"
+
+
 def parse(page):
     path = SITE / (page + ".html")
     assert path.exists(), f"{path} was not built (run `make build-strict` first)"
@@ -93,4 +98,5 @@ def test_chapter_page_shows_every_figure_and_explorer(page):
 
 
 def test_no_failed_notebook_reports():
+    assert SITE.is_dir(), f"no built site at {SITE}: run `make build-strict` first"
     assert not (SITE / "reports").exists(), "a notebook failed during the build"
