@@ -5,18 +5,26 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK   := $(VENV)/bin/jupyter-book
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Test tools that are not course requirements (torch, Playwright) go into a second
+# environment, so that .venv holds exactly requirements.txt and its freeze stays clean.
+EXTRAS    := $(VENV)/extras
+EXTRAS_PY := $(EXTRAS)/bin/python
+EXTRAS_STAMP := $(EXTRAS)/.installed
+# JupyterLab refuses to start as root unless told to (containers, some WSL set-ups).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: help book test unit nbval build-strict lab execute test-torch check-site check-lab clean clean-all
+.PHONY: help book test unit nbval build-strict lab execute sync-setup test-torch check-site check-lab clean clean-all
 
 help:
 	@echo "make book        build the website into _build/html (creates .venv if needed)"
 	@echo "make test        unit tests, strict nbval of every chapter, strict book build"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute     re-run every chapter in place (before committing a change)"
+	@echo "make sync-setup  write the Colab set-up lines of every chapter from _config.yml"
 	@echo "make test-torch  also compare optimlib with torch.optim itself (installs torch)"
 	@echo "make check-site  open every built page in headless Chromium and check it"
 	@echo "make check-lab   run every chapter in JupyterLab and drag each explorer's slider"
-	@echo "make clean       remove _build (and .venv with 'make clean-all')"
+	@echo "make clean       remove _build (and .venv, extras included, with 'make clean-all')"
 
 # The virtual environment, (re)built when requirements.txt or pyproject.toml change.
 $(STAMP): requirements.txt pyproject.toml
@@ -47,23 +55,33 @@ build-strict: $(STAMP)
 	$(PY) -m pytest tests/site -q -p no:cacheprovider
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab chapters/
+	$(VENV)/bin/jupyter lab chapters/ $(ALLOW_ROOT)
 
+# Writes the Colab set-up lines from _config.yml first (as sync-setup does), then runs.
 execute: $(STAMP)
 	$(PY) tests/execute_chapters.py
 
-test-torch: $(STAMP)
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pytest tests/test_against_torch.py -q
+sync-setup: $(STAMP)
+	$(PY) tests/publish_settings.py
+
+# The extras environment: the course's requirements plus test-only tools.
+$(EXTRAS_STAMP): requirements.txt pyproject.toml $(STAMP)
+	test -x $(EXTRAS_PY) || $(PY) -m venv --clear $(EXTRAS)
+	$(EXTRAS_PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(EXTRAS_STAMP)
+
+test-torch: $(EXTRAS_STAMP)
+	$(EXTRAS_PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(EXTRAS_PY) -m pytest tests/test_against_torch.py -q
 
 # Needs Debian's chromium (apt-get install chromium); run after `make book`.
 check-site: $(STAMP)
 	$(PY) tests/site/check_site.py _build/html
 
-# Needs chromium too; installs Playwright (a test tool only) into .venv. Does not save notebooks.
-check-lab: $(STAMP)
-	$(PY) -m pip install --quiet playwright==1.65.2
-	$(PY) tests/site/check_lab.py
+# Needs chromium too; installs Playwright into the extras environment. Does not save notebooks.
+check-lab: $(EXTRAS_STAMP)
+	$(EXTRAS_PY) -m pip install --quiet --disable-pip-version-check playwright==1.65.2
+	$(EXTRAS_PY) tests/site/check_lab.py
 
 clean:
 	rm -rf _build
