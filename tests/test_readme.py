@@ -29,7 +29,7 @@ def test_every_python_block_runs_and_prints_what_the_readme_shows():
         assert out.getvalue() == printed
 
 
-def test_the_example_converges_and_the_larger_step_diverges():
+def test_the_example_converges():
     code, _ = BLOCK.findall(README)[0]
     scope = {"__name__": "__readme__"}
     with contextlib.redirect_stdout(io.StringIO()):
