@@ -169,7 +169,7 @@ def _user_line(error, cls):
     """The deepest line of the reader's own file in a traceback, as text."""
     try:
         source_file = inspect.getsourcefile(cls) if inspect.isclass(cls) else None
-    except TypeError:
+    except (TypeError, OSError):   # e.g. a class defined in a notebook
         source_file = None
     if source_file is None:
         update = getattr(cls, "update", None)

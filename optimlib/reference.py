@@ -6,6 +6,10 @@ They are deliberately *not* optimlib's formulations: Momentum here keeps
 PyTorch's buffer ``b`` (optimlib keeps the velocity ``v = -lr * b``), Adam
 divides with PyTorch's ``step_size`` and ``denom``. Agreement to round-off
 over hundreds of steps shows that the two are the same algorithm.
+
+The test suite compares optimlib with them (tests/test_optimizers.py) and
+checks that :func:`optimlib.check` accepts them as a reader's classes; the
+mistaken variants beside them are in :mod:`optimlib.mistakes`.
 """
 import numpy as np
 
