@@ -3,21 +3,50 @@
 Everything a chapter needs is importable from the top level::
 
     from optimlib import Adam, Rosenbrock, run, plot_runs
+
+The plot helpers, the widget layer and the experiments are loaded on first
+use (``ol.plot_runs``, ``ol.explore``, ...), so ``import optimlib`` loads
+neither matplotlib's pyplot nor ipywidgets.
 """
+import importlib
+
 from .functions import (LANDSCAPES, Beale, Bowl, Himmelblau, Landscape, Quadratic,
                         Rosenbrock, Saddle)
 from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdamW, Momentum, Nesterov,
                          Optimizer, RMSProp)
-from .plots import STYLES, plot_contours, plot_loss, plot_path, plot_runs, style_of, use_style
 from .run import Result, contraction_rate, run, run_many
 from .source import show_source
-from .experiments import gd_best_lr, gd_quadratic, gd_rate, measured_rate
-from .widgets import Explorer, explore, log_slider, slider
 
 __version__ = "0.1.0"
 
 OPTIMIZERS = {cls.__name__: cls for cls in
               (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adadelta, Adam, AdamW)}
+
+# name -> submodule that defines it, imported when the name is first used
+_LAZY = {
+    **dict.fromkeys(["STYLES", "style_of", "use_style", "plot_contours", "plot_path",
+                     "plot_loss", "plot_runs"], "plots"),
+    **dict.fromkeys(["Explorer", "explore", "slider", "log_slider"], "widgets"),
+    **dict.fromkeys(["gd_quadratic", "gd_rate", "gd_best_lr", "measured_rate"], "experiments"),
+}
+
+
+_LAZY_MODULES = {"plots", "widgets", "experiments"}
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | _LAZY_MODULES)
+
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
            "AdamW", "Optimizer", "OPTIMIZERS", "Landscape", "Quadratic", "Bowl",

@@ -54,10 +54,20 @@ class Result:
         return self.landscape.distance_to_minimum(self.path)
 
     def status(self):
-        """One line in words, for a single run: converged, unstable, or diverged."""
+        """One line in words: converged, unstable, or diverged.
+
+        The word "diverged" appears only when a run did diverge ("diverged at
+        step k"; for a batch "k of n runs diverged" with k > 0, or "none of the
+        n runs diverged"), so that a status line can turn red on it.
+        """
         if self.diverged_at.ndim:
-            n = int(self.diverged.sum())
-            return f"{self.name}: {n} of {self.diverged_at.size} runs diverged"
+            n, total = int(self.diverged.sum()), self.diverged_at.size
+            if total == 1:
+                return Result(self.name, self.landscape, self.path.reshape(-1, 2),
+                              self.loss.reshape(-1), self.diverged_at.reshape(())).status()
+            if n == 0:
+                return f"{self.name}: none of the {total} runs diverged"
+            return f"{self.name}: {n} of {total} runs diverged"
         if self.diverged:
             return f"{self.name}: diverged at step {int(self.diverged_at)}"
         g0, g1 = float(self.gap[0]), float(self.gap[-1])

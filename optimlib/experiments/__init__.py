@@ -1,0 +1,20 @@
+"""The experiments of the chapters as plain functions, one module per topic.
+
+Each draw function draws one experiment on the axes it is given and returns
+a one-line report. The chapters call them for their static figures and show
+them with sliders through ``ol.explore(name)``; the tests call them directly
+and drive every explorer of :data:`EXPLORERS` (see :mod:`.registry`).
+
+- :mod:`.gradient_descent`: chapter 1 (``gd_rate``, ``gd_best_lr``,
+  ``measured_rate``, ``gd_quadratic``).
+
+A new chapter adds a module here, registers its explorer with
+:func:`register` and imports the module below.
+"""
+from .registry import (EXPLORERS, Control, ExplorerSpec, FrameComparison,
+                       compare_fast_and_full, corner_settings, random_settings, register)
+from .gradient_descent import gd_best_lr, gd_quadratic, gd_rate, measured_rate
+
+__all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
+           "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
+           "corner_settings", "compare_fast_and_full"]
