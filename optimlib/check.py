@@ -449,6 +449,9 @@ def check(cls, name, steps=STEPS):
             text = (f"your update changed the gradients it was given ({reader.grads_changed}); "
                     "it must only read grads (compute g * g into a new array, "
                     "not g *= g).")
+        if first is not None and reader.grads_changed:
+            text += (f" Your update also changed the gradients it was given "
+                     f"({reader.grads_changed}).")
         extra = ""
         if cause is not None and cause.diagnosis == "not_in_place":
             if reader.replaced:

@@ -169,7 +169,13 @@ class PlainNesterov(PlainMomentum):
 
 
 class PlainAdaGrad(_Plain):
-    r""":math:`h \leftarrow h + g \odot g,\ \theta \leftarrow \theta - \eta g / (\sqrt h + \varepsilon)`."""
+    r"""AdaGrad.
+
+    .. math::
+
+        h \leftarrow h + g \odot g, \qquad
+        \theta \leftarrow \theta - \eta\, g / (\sqrt h + \varepsilon)
+    """
 
     state_names = ("h",)
 
@@ -186,7 +192,13 @@ class PlainAdaGrad(_Plain):
 
 
 class PlainRMSProp(_Plain):
-    r""":math:`v \leftarrow \rho v + (1-\rho) g \odot g,\ \theta \leftarrow \theta - \eta g / (\sqrt v + \varepsilon)`."""
+    r"""RMSProp.
+
+    .. math::
+
+        v \leftarrow \rho v + (1-\rho)\, g \odot g, \qquad
+        \theta \leftarrow \theta - \eta\, g / (\sqrt v + \varepsilon)
+    """
 
     state_names = ("v",)
 
@@ -200,7 +212,15 @@ class PlainRMSProp(_Plain):
 
 
 class PlainAdadelta(_Plain):
-    r""":math:`v \leftarrow \rho v + (1-\rho) g^2,\ \Delta = \sqrt{u+\varepsilon}/\sqrt{v+\varepsilon}\, g,\ u \leftarrow \rho u + (1-\rho)\Delta^2,\ \theta \leftarrow \theta - \eta\Delta`."""
+    r"""Adadelta.
+
+    .. math::
+
+        v &\leftarrow \rho v + (1-\rho)\, g \odot g, \qquad
+        \Delta = \frac{\sqrt{u + \varepsilon}}{\sqrt{v + \varepsilon}}\, g \\
+        u &\leftarrow \rho u + (1-\rho)\, \Delta \odot \Delta, \qquad
+        \theta \leftarrow \theta - \eta\, \Delta
+    """
 
     state_names = ("v", "u")
 

@@ -361,7 +361,7 @@ class WarmupCosine(Schedule):
 
 
 class OneCycle(Schedule):
-    r"""One cycle: up from :math:`\eta/d` to :math:`\eta` at step :math:`P`, then down to :math:`\eta/d_f` at step :math:`T`.
+    r"""One cycle: up to the peak :math:`\eta` at step :math:`P`, then down until step :math:`T`.
 
     Symbols: :math:`\eta` = ``lr`` (the peak); :math:`T` = ``horizon``;
     :math:`P` = ``peak`` (the step with the largest rate; default

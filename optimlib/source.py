@@ -1,4 +1,5 @@
-"""Show source code in a chapter: optimlib's own (so text and library cannot drift) or a reader's."""
+"""Show source code in a chapter: optimlib's own (so text and library cannot drift)
+or a reader's class, from a file or a notebook cell."""
 from __future__ import annotations
 
 import ast
