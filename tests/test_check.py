@@ -261,6 +261,18 @@ def test_an_update_that_writes_to_grads_is_reported():
     assert result.message.endswith("Your numbers agree with optimlib's otherwise.")
 
 
+def test_a_changed_gradient_is_mentioned_beside_a_wrong_step():
+    class UphillAndScales(mistakes.PlainSGD):
+        def step(self, p, g, s):
+            g *= -self.lr
+            p -= g
+
+    result = check(UphillAndScales, "sgd")
+    assert not result.passed and result.diagnosis == "gradient_sign"
+    assert "Your update also changed the gradients it was given (grads['W'] at step 1)." \
+        in result.message
+
+
 def test_an_error_that_is_no_known_mistake():
     class Broken(mistakes.PlainSGD):
         def update(self, params, grads):
