@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK   := $(VENV)/bin/jupyter-book
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-# Test tools that are not course requirements (torch, Playwright) go into a second
+# Test tools that are not course requirements (torch) go into a second
 # environment, so that .venv holds exactly requirements.txt and its freeze stays clean.
 EXTRAS    := $(VENV)/extras
 EXTRAS_PY := $(EXTRAS)/bin/python
@@ -13,11 +13,13 @@ EXTRAS_STAMP := $(EXTRAS)/.installed
 # JupyterLab refuses to start as root unless told to (containers, some WSL set-ups).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: help book test unit nbval build-strict lab execute sync-setup test-torch check-site check-lab clean clean-all
+.PHONY: help book test unit nbval build-strict browser bench lab execute sync-setup test-torch check-site check-lab clean clean-all
 
 help:
 	@echo "make book        build the website into _build/html (creates .venv if needed)"
-	@echo "make test        unit tests, strict nbval of every chapter, strict book build"
+	@echo "make test        unit tests, strict nbval of every chapter, strict book build,"
+	@echo "                 then every page in headless Chromium (screenshots: _build/screenshots)"
+	@echo "make bench       the speed table: explorers, sweeps, optimizer steps, chapters"
 	@echo "make lab         open the chapters in JupyterLab"
 	@echo "make execute     re-run every chapter in place (before committing a change)"
 	@echo "make sync-setup  write the Colab set-up lines of every chapter from _config.yml"
@@ -39,10 +41,10 @@ book: $(STAMP)
 	@echo ""
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
-test: unit nbval build-strict
+test: unit nbval build-strict browser
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -q --ignore=tests/site
+	$(PY) -m pytest tests -q --ignore=tests/site --ignore=tests/browser
 
 nbval: $(STAMP)
 	$(PY) -m pytest $(NBVAL) chapters -q -p no:cacheprovider
@@ -53,6 +55,15 @@ build-strict: $(STAMP)
 	rm -rf _build
 	$(BOOK) build . --all -W -n --keep-going
 	$(PY) -m pytest tests/site -q -p no:cacheprovider
+
+# The built site in a real browser (Debian's chromium; Playwright is in requirements.txt).
+# Without chromium the tests are skipped with a message, except under CI=true.
+browser: $(STAMP)
+	$(PY) -m pytest tests/browser -q -p no:cacheprovider -rs
+
+# Timings against the targets of benchmarks/README.md; never fails.
+bench: $(STAMP)
+	-$(PY) benchmarks/bench.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/ $(ALLOW_ROOT)
@@ -78,10 +89,9 @@ test-torch: $(EXTRAS_STAMP)
 check-site: $(STAMP)
 	$(PY) tests/site/check_site.py _build/html
 
-# Needs chromium too; installs Playwright into the extras environment. Does not save notebooks.
-check-lab: $(EXTRAS_STAMP)
-	$(EXTRAS_PY) -m pip install --quiet --disable-pip-version-check playwright==1.65.2
-	$(EXTRAS_PY) tests/site/check_lab.py
+# Needs chromium too (Playwright comes with requirements.txt). Does not save notebooks.
+check-lab: $(STAMP)
+	$(PY) tests/site/check_lab.py
 
 clean:
 	rm -rf _build
