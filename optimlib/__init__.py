@@ -16,6 +16,14 @@ from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdamW, Momentum, Nesterov
                          Optimizer, RMSProp)
 from .run import Result, contraction_rate, run, run_many
 from .source import show_source
+from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseSqrtDecay,
+                        InverseTimeDecay, LinearWarmup, OneCycle, PolynomialDecay, StepDecay,
+                        WarmupCosine, plot_schedule)
+from .models import MLP, LinearRegression, LogisticRegression, Model
+from .data import DATASETS, Dataset, bag_of_words, condition_number, load_dataset
+from .training import TrainResult, batch_order, train
+# Bound after the submodule's import, so ``ol.check`` is the function, not the module.
+from .check import CheckResult, check
 
 __version__ = "0.1.0"
 
@@ -53,4 +61,9 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Ada
            "Rosenbrock", "Beale", "Saddle", "Himmelblau", "LANDSCAPES", "Result", "run",
            "run_many", "contraction_rate", "STYLES", "style_of", "use_style",
            "plot_contours", "plot_path", "plot_loss", "plot_runs", "Explorer", "explore",
-           "slider", "log_slider", "show_source", "gd_quadratic", "gd_rate", "gd_best_lr", "measured_rate"]
+           "slider", "log_slider", "show_source", "gd_quadratic", "gd_rate", "gd_best_lr",
+           "measured_rate", "Constant", "StepDecay", "ExponentialDecay", "InverseTimeDecay",
+           "InverseSqrtDecay", "PolynomialDecay", "CosineAnnealing", "LinearWarmup",
+           "WarmupCosine", "OneCycle", "plot_schedule", "Model", "LinearRegression",
+           "LogisticRegression", "MLP", "Dataset", "DATASETS", "load_dataset", "bag_of_words",
+           "condition_number", "TrainResult", "train", "batch_order", "check", "CheckResult"]
