@@ -159,11 +159,21 @@ class _EdgeLabel(Text):
         px, py, _ = _inside(self.axes, *self.target, inset)
         box = self.axes.bbox
         gap = renderer.points_to_pixels(self.gap)
-        right = px > (box.x0 + box.x1) / 2
+        self.set_horizontalalignment("left")
+        self.set_verticalalignment("bottom")
+        self.set_position((0, 0))
+        extent = self.get_window_extent(renderer)
+        width, height = extent.width, extent.height
+        # beside the cross on the side with room; else across it, clamped into the box
+        if px + gap + width <= box.x1 - 2:
+            x = px + gap
+        elif px - gap - width >= box.x0 + 2:
+            x = px - gap - width
+        else:
+            x = min(max(px - width / 2, box.x0 + 2), box.x1 - 2 - width)
         top = py > (box.y0 + box.y1) / 2
-        self.set_position((px - gap if right else px + gap, py - gap if top else py + gap))
-        self.set_horizontalalignment("right" if right else "left")
-        self.set_verticalalignment("top" if top else "bottom")
+        y = py - gap - height if top else py + gap
+        self.set_position((x, min(max(y, box.y0 + 2), box.y1 - 2 - height)))
         super().draw(renderer)
 
 

@@ -69,6 +69,14 @@ def _rate_text(r):
     return f"{r:.{decimals}f}"
 
 
+def _shortest(x, most=9):
+    """``x`` with as few significant digits (3 to ``most``) as read back as ``x``."""
+    for p in range(3, most):
+        if float(f"{x:.{p}g}") == x:
+            return f"{x:.{p}g}"
+    return f"{x:.{most}g}"
+
+
 def _prediction(eta, eigenvalues):
     """What the theorem predicts, in words: the rate r(η) and, near 1, what it means."""
     r = gd_rate(eta, eigenvalues)
@@ -94,7 +102,7 @@ _GD_ETA_STAR = gd_best_lr(Quadratic(kappa=10.0).eigenvalues)  # at the default �
           x0=("start x₀", -4.0, -5.0, 5.0, 0.1),
           y0=("start y₀", 3.0, -5.0, 5.0, 0.1))
 def gd_quadratic(axes, eta, kappa, x0=-4.0, y0=3.0, steps=60, angle=0.0):
-    r"""Gradient descent with step :math:`\eta` on the quadratic with condition number :math:`\kappa`.
+    r"""Gradient descent with step :math:`\eta` on a quadratic with condition number :math:`\kappa`.
 
     The quadratic :math:`f(\theta) = \tfrac12\theta^\top A\theta` has
     :math:`\lambda_{\max} = 1` and :math:`\lambda_{\min} = 1/\kappa`
@@ -117,8 +125,11 @@ def gd_quadratic(axes, eta, kappa, x0=-4.0, y0=3.0, steps=60, angle=0.0):
     plot_loss(result, ax=axes[1], floor=1e-12)
     axes[1].set(xlim=(0, steps), ylim=(1e-12, 1e5))
     lam = land.eigenvalues
-    name = "η = η*" if eta == gd_best_lr(lam) else "η"
-    head = f"{name} = {eta:.4g}, κ = {kappa:.3g}: {_prediction(eta, lam)}"
+    if eta == gd_best_lr(lam):
+        name = f"η = η* = {eta:.4g}"
+    else:
+        name = f"η = {_shortest(eta)}"
+    head = f"{name}, κ = {kappa:.3g}: {_prediction(eta, lam)}"
     g0, g1 = float(result.gap[0]), float(result.gap[-1])
     if result.diverged:
         return f"{head}; diverged at step {int(result.diverged_at)}"
