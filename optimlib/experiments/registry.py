@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -92,7 +92,6 @@ class ExplorerSpec:
     dpi: int = 85
     flipbook: tuple | None = None
     chapter: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def defaults(self):
         """``{keyword: default value}`` of every control."""
