@@ -7,6 +7,7 @@ and drive every explorer of :data:`EXPLORERS` (see :mod:`.registry`).
 
 - :mod:`.gradient_descent`: chapter 1 (``gd_rate``, ``gd_best_lr``,
   ``measured_rate``, ``gd_quadratic``).
+- :mod:`.sgd`: chapter 2 (mini-batch noise, noise floor, schedules; ``sgd_minibatch``).
 
 A new chapter adds a module here, registers its explorer with
 :func:`register` and imports the module below.
@@ -14,6 +15,7 @@ A new chapter adds a module here, registers its explorer with
 from .registry import (EXPLORERS, Control, ExplorerSpec, FrameComparison,
                        compare_fast_and_full, corner_settings, random_settings, register)
 from .gradient_descent import gd_best_lr, gd_quadratic, gd_rate, measured_rate
+from . import sgd  # noqa: F401  (chapter 2: registers the explorer "sgd_minibatch")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
            "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
