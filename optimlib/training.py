@@ -94,11 +94,15 @@ class TrainResult:
         """One line in words: diverged at which step, or where the run ended."""
         if self.diverged_at.ndim:
             n, total = int(self.diverged.sum()), self.diverged_at.size
-            line = f"{self.name}: {n} of {total} runs diverged"
+            if n == 0:
+                line = f"{self.name}: none of the {total} runs diverged; they end"
+            else:
+                first = int(self.diverged_at[self.diverged].min())
+                line = (f"{self.name}: {n} of {total} runs diverged (the first at step {first})")
+                line += f"; the other {total - n} end" if n < total else ""
             if n < total:
                 last = self.loss[-1][~self.diverged]
-                line += (f"; the other {total - n} end with training loss "
-                         f"{last.min():.4g} to {last.max():.4g}")
+                line += f" with training loss {last.min():.4g} to {last.max():.4g}"
             return line
         if self.diverged:
             return f"{self.name}: diverged at step {int(self.diverged_at)}"
