@@ -20,6 +20,12 @@ def toc_files():
     return [entry["file"] for part in TOC["parts"] for entry in part["chapters"]]
 
 
+# What a warning or an exception looks like in a stored output (also inside an explorer's
+# status line, which is HTML).
+WARNING_SIGNS = ["Warning:", "Traceback (most recent call last)", "RuntimeWarning",
+                 "UserWarning", "DeprecationWarning"]
+
+
 def load(path):
     return json.loads(path.read_text())
 
@@ -46,6 +52,10 @@ def test_chapter_is_committed_executed_and_clean(path):
         for out in cell["outputs"]:
             assert out["output_type"] != "error", f"cell {i} stores an error"
             assert out.get("name") != "stderr", f"cell {i} prints to stderr: {out.get('text')}"
+            text = "".join(out.get("text", "")) + "".join(
+                "".join(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
+            for bad in WARNING_SIGNS:
+                assert bad not in text, f"cell {i} stores a warning or traceback: {bad!r}"
     assert counts == list(range(1, len(counts) + 1)), "cells were not run top to bottom in one go"
     assert path.stat().st_size < 3e6, "notebook too large: fewer or smaller stored images"
 
