@@ -10,8 +10,8 @@ neither matplotlib's pyplot nor ipywidgets.
 """
 import importlib
 
-from .functions import (LANDSCAPES, Beale, Bowl, Himmelblau, Landscape, Quadratic,
-                        Rosenbrock, Saddle)
+from .functions import (LANDSCAPES, Beale, Bowl, Himmelblau, Landscape, Preconditioned,
+                        Quadratic, Rosenbrock, Saddle)
 from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdamW, Momentum, Nesterov,
                          Optimizer, RMSProp)
 from .run import Result, contraction_rate, run, run_many
@@ -58,7 +58,8 @@ def __dir__():
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
            "AdamW", "Optimizer", "OPTIMIZERS", "Landscape", "Quadratic", "Bowl",
-           "Rosenbrock", "Beale", "Saddle", "Himmelblau", "LANDSCAPES", "Result", "run",
+           "Rosenbrock", "Beale", "Saddle", "Himmelblau", "Preconditioned", "LANDSCAPES",
+           "Result", "run",
            "run_many", "contraction_rate", "STYLES", "style_of", "use_style",
            "plot_contours", "plot_path", "plot_loss", "plot_runs", "Explorer", "explore",
            "slider", "log_slider", "show_source", "gd_quadratic", "gd_rate", "gd_best_lr",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["Landscape", "Quadratic", "Bowl", "Rosenbrock", "Beale", "Saddle",
-           "Himmelblau", "LANDSCAPES"]
+           "Himmelblau", "Preconditioned", "LANDSCAPES"]
 
 
 class Landscape:
@@ -41,6 +41,23 @@ class Landscape:
         theta = np.asarray(theta, dtype=float)
         d = np.linalg.norm(theta[..., None, :] - self.minima, axis=-1)
         return d.min(axis=-1)
+
+    def hessian(self, theta, h=1e-5):
+        r"""The Hessian :math:`\nabla^2 f(\theta)` at one point, a symmetric 2 x 2 array.
+
+        Column :math:`j` is the central difference
+        :math:`(\nabla f(\theta + h e_j) - \nabla f(\theta - h e_j)) / 2h` of
+        the gradient, and the result is symmetrised (every Hessian is
+        symmetric); a landscape with a closed form may override it.
+        """
+        theta = np.asarray(theta, dtype=float)
+        _xy(theta)
+        if theta.shape != (2,):
+            raise ValueError(f"hessian takes one point of shape (2,), got {theta.shape}")
+        cols = [(self.grad(theta + h * e) - self.grad(theta - h * e)) / (2 * h)
+                for e in np.eye(2)]
+        H = np.stack(cols, axis=1)
+        return (H + H.T) / 2
 
     def grid(self, n=120):
         """Coordinates ``X, Y`` and values ``Z`` on an ``n`` x ``n`` grid of the window."""
@@ -82,6 +99,10 @@ class Quadratic(Landscape):
 
     def __repr__(self):
         return f"Quadratic(kappa={self.kappa:g}, angle={self.angle:g}, lam_max={self.lam_max:g})"
+
+    def hessian(self, theta, h=None):
+        """The Hessian of a quadratic is :math:`A` everywhere."""
+        return self.A.copy()
 
     @property
     def lam_min(self):
@@ -223,6 +244,42 @@ class Himmelblau(Landscape):
         a = x * x + y - 11
         b = x + y * y - 7
         return np.stack([4 * x * a + 2 * b, 2 * a + 4 * y * b], axis=-1)
+
+
+class Preconditioned(Landscape):
+    r"""A landscape seen through a preconditioner :math:`P` (symmetric positive definite).
+
+    Same :math:`f`, minima and window as ``landscape``; its gradient is
+    :math:`P^{-1}\nabla f(\theta)`. So plain gradient descent on it,
+    ``run(SGD(lr=eta), Preconditioned(land, P))``, is the preconditioned method
+
+    .. math::
+
+        \theta_t = \theta_{t-1} - \eta\, P^{-1} \nabla f(\theta_{t-1}),
+
+    which is Newton's method for :math:`P = \nabla^2 f` and :math:`\eta = 1`,
+    and diagonal scaling (the idea behind AdaGrad, RMSProp and Adam) for a
+    diagonal :math:`P`.
+    """
+
+    def __init__(self, landscape, P):
+        P = np.asarray(P, dtype=float)
+        if P.shape != (2, 2) or not np.allclose(P, P.T) or np.any(np.linalg.eigvalsh(P) <= 0):
+            raise ValueError(f"Invalid P: {P.tolist()} (a symmetric positive definite 2 x 2 "
+                             "matrix is needed)")
+        self.landscape, self.P, self.P_inv = landscape, P, np.linalg.inv(P)
+        for key in ("minima", "f_min", "start", "xlim", "ylim"):
+            setattr(self, key, getattr(landscape, key))
+        self.name = f"{landscape.name}, preconditioned"
+
+    def __repr__(self):
+        return f"Preconditioned({self.landscape!r}, P={self.P.tolist()})"
+
+    def f(self, theta):
+        return self.landscape.f(theta)
+
+    def grad(self, theta):
+        return self.landscape.grad(theta) @ self.P_inv.T
 
 
 LANDSCAPES = {"quadratic": Quadratic, "bowl": Bowl, "rosenbrock": Rosenbrock,

@@ -65,3 +65,30 @@ def test_bad_points_and_parameters():
         ol.Rosenbrock().f(np.zeros(3))
     with pytest.raises(ValueError, match="Invalid kappa: 0.5"):
         ol.Quadratic(kappa=0.5)
+
+
+@pytest.mark.parametrize("land", [ol.Rosenbrock(), ol.Beale(), ol.Himmelblau(), ol.Saddle(),
+                                  ol.Quadratic(kappa=30, angle=20)], ids=repr)
+def test_hessian_is_the_derivative_of_the_gradient(land):
+    rng = np.random.default_rng(3)
+    for theta in rng.uniform(-1.5, 1.5, size=(5, 2)):
+        H = land.hessian(theta)
+        np.testing.assert_allclose(H, H.T)
+        d = rng.standard_normal(2) * 1e-6   # gradient changes by H d, to second order
+        np.testing.assert_allclose(land.grad(theta + d) - land.grad(theta - d), 2 * H @ d,
+                                   rtol=1e-4, atol=1e-9)
+
+
+def test_rosenbrock_hessian_closed_form():
+    x, y = 0.3, -0.7   # f = (1 - x)² + 100 (y - x²)²
+    H = ol.Rosenbrock().hessian([x, y])
+    np.testing.assert_allclose(H, [[2 - 400 * (y - x * x) + 800 * x * x, -400 * x],
+                                   [-400 * x, 200]], rtol=1e-6)
+
+
+def test_newton_is_gd_on_the_landscape_preconditioned_by_its_hessian():
+    quad = ol.Quadratic(kappa=100, angle=30)
+    newton = ol.run(ol.SGD(lr=1.0), ol.Preconditioned(quad, quad.A), steps=1)
+    assert newton.distance()[-1] < 1e-12   # one step to the minimum
+    with pytest.raises(ValueError, match="Invalid P"):
+        ol.Preconditioned(quad, [[1.0, 2.0], [2.0, 1.0]])
