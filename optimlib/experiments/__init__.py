@@ -8,6 +8,8 @@ and drive every explorer of :data:`EXPLORERS` (see :mod:`.registry`).
 - :mod:`.gradient_descent`: chapter 1 (``gd_rate``, ``gd_best_lr``,
   ``measured_rate``, ``gd_quadratic``).
 - :mod:`.sgd`: chapter 2 (mini-batch noise, noise floor, schedules; ``sgd_minibatch``).
+- :mod:`.nesterov`: chapter 4 (Nesterov's 2×2 matrix, rates, noise floor, the
+  piecewise quadratic; ``nesterov_vs_momentum``).
 
 A new chapter adds a module here, registers its explorer with
 :func:`register` and imports the module below.
@@ -16,6 +18,7 @@ from .registry import (EXPLORERS, Control, ExplorerSpec, FrameComparison,
                        compare_fast_and_full, corner_settings, random_settings, register)
 from .gradient_descent import gd_best_lr, gd_quadratic, gd_rate, measured_rate
 from . import sgd  # noqa: F401  (chapter 2: registers the explorer "sgd_minibatch")
+from . import nesterov  # noqa: F401  (chapter 4: registers the explorer "nesterov_vs_momentum")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
            "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
