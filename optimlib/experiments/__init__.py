@@ -7,6 +7,8 @@ and drive every explorer of :data:`EXPLORERS` (see :mod:`.registry`).
 
 - :mod:`.gradient_descent`: chapter 1 (``gd_rate``, ``gd_best_lr``,
   ``measured_rate``, ``gd_quadratic``).
+- :mod:`.momentum`: chapter 3 (the 2×2 matrix R, its rate, Polyak's optimum, the rate map;
+  ``momentum_bowl``); chapter 4 imports it.
 - :mod:`.sgd`: chapter 2 (mini-batch noise, noise floor, schedules; ``sgd_minibatch``).
 - :mod:`.nesterov`: chapter 4 (Nesterov's 2×2 matrix, rates, noise floor, the
   piecewise quadratic; ``nesterov_vs_momentum``).
@@ -17,6 +19,7 @@ A new chapter adds a module here, registers its explorer with
 from .registry import (EXPLORERS, Control, ExplorerSpec, FrameComparison,
                        compare_fast_and_full, corner_settings, random_settings, register)
 from .gradient_descent import gd_best_lr, gd_quadratic, gd_rate, measured_rate
+from . import momentum  # noqa: F401  (chapter 3: registers the explorer "momentum_bowl")
 from . import sgd  # noqa: F401  (chapter 2: registers the explorer "sgd_minibatch")
 from . import nesterov  # noqa: F401  (chapter 4: registers the explorer "nesterov_vs_momentum")
 
