@@ -405,12 +405,15 @@ def plot_band(ax, x, values, label=None, quantiles=(0.1, 0.9), **style):
     NaN entries (diverged runs) are left out of the statistics. Returns the axes.
     """
     values = np.asarray(values, dtype=float)
+    qs = [quantiles[0], 0.5, quantiles[1]]
     lo, mid, hi = np.full((3, values.shape[0]), np.nan)
-    some = ~np.all(np.isnan(values), axis=1)       # rows where some run is still finite
-    if np.any(some):
-        lo[some], mid[some], hi[some] = np.nanquantile(values[some],
-                                                       [quantiles[0], 0.5, quantiles[1]],
-                                                       axis=1)
+    nan = np.isnan(values)
+    clean = ~nan.any(axis=1)                       # rows without a diverged run: fast path
+    if np.any(clean):
+        lo[clean], mid[clean], hi[clean] = np.quantile(values[clean], qs, axis=1)
+    mixed = nan.any(axis=1) & ~nan.all(axis=1)     # some runs diverged, some not
+    if np.any(mixed):
+        lo[mixed], mid[mixed], hi[mixed] = np.nanquantile(values[mixed], qs, axis=1)
     color = style.pop("color", "#000000")
     ax.fill_between(x, lo, hi, color=color, alpha=0.2, lw=0)
     ax.plot(x, mid, color=color, label=label, **style)
@@ -418,8 +421,39 @@ def plot_band(ax, x, values, label=None, quantiles=(0.1, 0.9), **style):
 
 
 # -- the explorer ----------------------------------------------------------------------
+@functools.lru_cache(maxsize=4)
+def _contour_lines(land):
+    """The contour lines of :func:`~optimlib.plots.plot_contours` for ``land``, computed once.
+
+    Returns ``(segments, colours, limits)``, to be drawn as one ``LineCollection``: an
+    explorer then redraws its contours without recomputing them.
+    """
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    plot_contours(land, ax=ax)
+    cs = ax.collections[0]
+    segments, colours = [], []
+    for level_segs, colour in zip(cs.allsegs, cs.get_edgecolor()):
+        segments += level_segs
+        colours += [tuple(colour)] * len(level_segs)
+    return segments, colours, (ax.get_xlim(), ax.get_ylim())
+
+
+def _draw_contours(land, ax):
+    """Cached contour lines (as :func:`~optimlib.plots.plot_contours` draws them) and the minimum."""
+    from matplotlib.collections import LineCollection
+
+    segments, colours, (xlim, ylim) = _contour_lines(land)
+    ax.add_collection(LineCollection(segments, colors=colours, linewidths=0.8))
+    ax.plot(*land.minima.T, "*", color="#4d4d4d", markersize=11, markeredgecolor="white",
+            zorder=5)
+    ax.set(xlim=xlim, ylim=ylim)
+    ax.set_aspect("equal", adjustable="box")
+
+
 _EXPLORER_SEEDS = 12
-_EXPLORER_EPOCHS = 8
+_EXPLORER_EPOCHS = 4
 _FLIP_ETAS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
 
 
@@ -435,15 +469,17 @@ def _status_number(x):
 def sgd_minibatch(axes, eta, batch_size, schedule=0, replacement=0):
     r"""Mini-batch SGD on two features of the diabetes data: paths and a seed band.
 
-    Runs :func:`sgd_runs` on :func:`diabetes_pair` for 8 epochs with
+    Runs :func:`sgd_runs` on :func:`diabetes_pair` for 4 epochs with
     learning rate :math:`\eta` = ``eta`` under the schedule number
     ``schedule`` of :data:`SCHEDULES` (see :func:`schedule_for`), batch size
     :math:`B` = ``batch_size`` (rounded to an integer) and 12 seeds, batches
     drawn with ``replacement`` (1) or cut from a reshuffled epoch (0).
-    ``axes[0]``: three paths and the end points of all seeds on the
+    ``axes[0]``: three paths and the end points of all seeds (dots) on the
     contours; ``axes[1]``: :math:`f - f^*` against epochs, the median over
     the seeds with a 10-90 % band, and for a constant :math:`\eta` the
-    predicted floor of sampling with replacement (:func:`floor_loss`).
+    predicted floor of sampling with replacement (:func:`floor_loss`,
+    dashed). No legends or titles: text is the slowest thing to redraw, and
+    the chapter says what the panels show.
     Returns the report: the median final :math:`f - f^*` with the floor, or
     how many seeds diverged and when.
     """
@@ -457,17 +493,17 @@ def sgd_minibatch(axes, eta, batch_size, schedule=0, replacement=0):
                     seeds=_EXPLORER_SEEDS, replacement=with_repl)
     sgd = style_of("SGD")
     ax0, ax1 = axes[0], axes[1]
-    plot_contours(land, ax=ax0)
+    for ax in (ax0, ax1):       # axes and grid below the curves: an explorer redraws
+        ax.set_axisbelow(True)  # only the curves (the ticks stay in the kept background)
+    _draw_contours(land, ax0)
     for s in range(3):
         p = runs.path[:, s]
         ax0.plot(p[:, 0], p[:, 1], lw=0.8, alpha=0.8, color=("#000000", "#0072B2",
                                                             "#CC79A7")[s])
     ends = runs.path[-1]
-    ax0.plot(ends[:, 0], ends[:, 1], "o", ms=3.5, color="#D55E00", zorder=6,
-             label=f"end of {_EXPLORER_SEEDS} seeds")
+    ax0.plot(ends[:, 0], ends[:, 1], "o", ms=3.5, color="#D55E00", zorder=6)
     ax0.plot(*land.start, "o", color="#000000", ms=6, mec="white", zorder=6)
     ax0.set(xlabel=r"$\theta_1$ (weight of s3)", ylabel=r"$\theta_2$ (weight of s4)")
-    ax0.legend(loc="upper right", frameon=False, fontsize=8)
 
     epochs = runs.grad_evals / land.n
     gap = np.maximum(runs.gap, 1e-8)
@@ -486,7 +522,6 @@ def sgd_minibatch(axes, eta, batch_size, schedule=0, replacement=0):
     ax1.set(xlim=(0, _EXPLORER_EPOCHS), ylim=(1e-8, 1e2), xlabel="epochs (example gradients / N)",
             ylabel=r"$f(\theta_t) - f^*$")
     ax1.grid(True, which="major", alpha=0.3)
-    ax1.legend(loc="upper right", frameon=False, fontsize=8)
     n_div = int(runs.diverged.sum())
     if n_div:
         first = int(runs.diverged_at[runs.diverged].min())
