@@ -17,8 +17,9 @@ with :math:`\operatorname{tr} R = (1 + \mu)(1 - \eta\lambda)` and
 3's heavy-ball matrix (:mod:`.momentum`), so the two compare entry by entry.
 All functions take numbers or arrays and broadcast (``eta[:, None]`` with
 ``mu[None, :]`` gives a map over a grid). The ``heavy_ball_*`` functions are
-the chapter-3 counterparts computed the same way, kept here so that both
-methods go through identical code.
+chapter 3's functions (:mod:`.momentum`) under the names this chapter uses:
+``heavy_ball_matrix`` is ``momentum_matrix``, ``heavy_ball_rate`` is
+``momentum_rate``, ``heavy_ball_best`` is ``momentum_best``.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ..optimizers import Momentum, Nesterov
 from ..plots import plot_contours, plot_loss, plot_path
 from ..run import run
 from .gradient_descent import _rate_text
+from .momentum import momentum_best, momentum_matrix, momentum_rate
 from .registry import register
 
 __all__ = ["nesterov_matrix", "nesterov_rate", "nesterov_stability_limit",
@@ -79,16 +81,6 @@ def nesterov_matrix(eta, mu, lam):
     return R
 
 
-def heavy_ball_matrix(eta, mu, lam):
-    r"""Heavy ball's matrix in the same layout: :math:`\begin{pmatrix} 1 - \eta\lambda & \mu \\ -\eta\lambda & \mu \end{pmatrix}`."""
-    a = np.asarray(eta, float) * np.asarray(lam, float)
-    a, mu = np.broadcast_arrays(a, np.asarray(mu, float))
-    R = np.empty(a.shape + (2, 2))
-    R[..., 0, 0], R[..., 0, 1] = 1 - a, mu
-    R[..., 1, 0], R[..., 1, 1] = -a, mu
-    return R
-
-
 def _worst(trace_det, eta, mu, eigenvalues):
     lam = np.asarray(eigenvalues, float).reshape(-1)
     eta, mu = np.asarray(eta, float), np.asarray(mu, float)
@@ -110,10 +102,9 @@ def nesterov_rate(eta, mu, eigenvalues):
     return float(out) if out.ndim == 0 else out
 
 
-def heavy_ball_rate(eta, mu, eigenvalues):
-    r"""Predicted factor per step of heavy ball: :math:`\max_i \rho(R(\eta, \mu, \lambda_i))`."""
-    out = _worst(lambda e, m, l: (1 + m - e * l, m + 0 * e * l), eta, mu, eigenvalues)
-    return float(out) if out.ndim == 0 else out
+heavy_ball_matrix = momentum_matrix
+heavy_ball_rate = momentum_rate
+heavy_ball_best = momentum_best
 
 
 def nesterov_stability_limit(mu, lam_max=1.0):
@@ -172,19 +163,6 @@ def nesterov_best(eigenvalues):
     L, m = lam.max(), lam.min()
     s = np.sqrt(3 * L / m + 1)
     return float(4 / (3 * L + m)), float((s - 2) / (s + 2)), float(1 - 2 / s)
-
-
-def heavy_ball_best(eigenvalues):
-    r"""Polyak's optimal heavy ball on a quadratic.
-
-    :math:`\eta = 4/(\sqrt{\lambda_{\max}} + \sqrt{\lambda_{\min}})^2`,
-    :math:`\mu = \rho^2` with :math:`\rho = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)`.
-    Returns ``(eta, mu, rate)``.
-    """
-    lam = np.asarray(eigenvalues, float)
-    L, m = lam.max(), lam.min()
-    rho = (np.sqrt(L) - np.sqrt(m)) / (np.sqrt(L) + np.sqrt(m))
-    return float(4 / (np.sqrt(L) + np.sqrt(m)) ** 2), float(rho ** 2), float(rho)
 
 
 def lookahead_nesterov(grad, theta0, eta, mu, steps):
