@@ -470,8 +470,15 @@ class RMSProp(Optimizer):
         v_t &= \rho\, v_{t-1} + (1 - \rho)\, g_t \odot g_t \\
         \theta_t &= \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{v_t} + \varepsilon}
 
-    Conventions: PyTorch's ``RMSprop(lr, alpha=rho, eps)`` is this algorithm
-    (its default ``alpha`` is 0.99). Keras' ``RMSprop`` defaults to
+    With ``centered=True`` (Graves, 2013) the average gradient
+    :math:`\bar g_t = \rho\, \bar g_{t-1} + (1 - \rho)\, g_t` = ``self.g_avg``
+    (which exists only then) is kept as well, and the step divides by an
+    estimate of the gradient's standard deviation instead of its root mean
+    square: :math:`\sqrt{v_t - \bar g_t \odot \bar g_t} + \varepsilon`.
+    Runs are then labelled "RMSProp (centered)".
+
+    Conventions: PyTorch's ``RMSprop(lr, alpha=rho, eps, centered)`` is this
+    algorithm (its default ``alpha`` is 0.99). Keras' ``RMSprop`` defaults to
     ``rho=0.9, epsilon=1e-7``; TensorFlow 1 started :math:`v` at 1, not 0,
     and put :math:`\varepsilon` inside the root.
     """
@@ -479,15 +486,30 @@ class RMSProp(Optimizer):
     lr = Hyperparameter("learning rate")
     rho = Hyperparameter("rho", 0.0, 1.0, high_open=True)
     eps = Hyperparameter("epsilon")
+    centered = Flag()
     state_names = ("v",)
+    optional_state = ("g_avg",)
 
-    def __init__(self, lr=0.01, rho=0.99, eps=1e-8):
-        super().__init__(lr=lr, rho=rho, eps=eps)
+    def __init__(self, lr=0.01, rho=0.99, eps=1e-8, centered=False):
+        super().__init__(lr=lr, rho=rho, eps=eps, centered=centered)
+
+    @property
+    def label(self):
+        return "RMSProp (centered)" if self.centered else "RMSProp"
+
+    def _state_names(self):
+        return ("v", "g_avg") if self.centered else ("v",)
 
     def _step(self, p, g, s, h):
         s.v *= h.rho
         s.v += (1 - h.rho) * g * g
-        p -= h.lr * _ratio(g, np.sqrt(s.v) + h.eps)
+        if h.centered:
+            s.g_avg *= h.rho
+            s.g_avg += (1 - h.rho) * g
+            spread = np.sqrt(np.maximum(s.v - s.g_avg * s.g_avg, 0.0))  # never the root of a round-off negative
+            p -= h.lr * _ratio(g, spread + h.eps)
+        else:
+            p -= h.lr * _ratio(g, np.sqrt(s.v) + h.eps)
 
 
 class Adadelta(Optimizer):

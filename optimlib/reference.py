@@ -43,15 +43,19 @@ class TorchAdagrad:
 
 
 class TorchRMSprop:
-    def __init__(self, lr, alpha=0.99, eps=1e-8):
-        self.lr, self.alpha, self.eps = lr, alpha, eps
-        self.square_avg = None
+    def __init__(self, lr, alpha=0.99, eps=1e-8, centered=False):
+        self.lr, self.alpha, self.eps, self.centered = lr, alpha, eps, centered
+        self.square_avg = self.grad_avg = None
 
     def step(self, p, g):
         if self.square_avg is None:
-            self.square_avg = np.zeros_like(p)
+            self.square_avg, self.grad_avg = np.zeros_like(p), np.zeros_like(p)
         self.square_avg = self.alpha * self.square_avg + (1 - self.alpha) * g * g
-        avg = np.sqrt(self.square_avg) + self.eps
+        if self.centered:  # torch: grad_avg.lerp_(grad, 1 - alpha); square_avg - grad_avg²
+            self.grad_avg = self.grad_avg + (g - self.grad_avg) * (1 - self.alpha)
+            avg = np.sqrt(self.square_avg - self.grad_avg * self.grad_avg) + self.eps
+        else:
+            avg = np.sqrt(self.square_avg) + self.eps
         return p - self.lr * (g / avg)
 
 

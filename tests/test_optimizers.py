@@ -12,6 +12,7 @@ CASES = [
     (ol.Nesterov, {}), (ol.Nesterov, dict(lr=0.02, momentum=0.7)),
     (ol.AdaGrad, {}), (ol.AdaGrad, dict(lr=0.3, eps=1e-6, initial_accumulator=0.1)),
     (ol.RMSProp, {}), (ol.RMSProp, dict(lr=0.003, rho=0.9, eps=1e-6)),
+    (ol.RMSProp, dict(lr=0.003, rho=0.9, centered=True)),
     (ol.Adadelta, {}), (ol.Adadelta, dict(lr=0.5, rho=0.95, eps=1e-5)),
     (ol.Adam, {}), (ol.Adam, dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-6)),
     (ol.Adam, dict(lr=0.01, amsgrad=True)),
@@ -30,7 +31,7 @@ def torch_twin(cls, kw):
     if cls is ol.AdaGrad:
         return TorchAdagrad(o.lr, o.eps, o.initial_accumulator)
     if cls is ol.RMSProp:
-        return TorchRMSprop(o.lr, alpha=o.rho, eps=o.eps)
+        return TorchRMSprop(o.lr, alpha=o.rho, eps=o.eps, centered=o.centered)
     if cls is ol.Adadelta:
         return TorchAdadelta(o.lr, o.rho, o.eps)
     if cls is ol.AdamW:
@@ -296,7 +297,7 @@ def test_repr_names_hyperparameters():
     (ol.Momentum, dict(lr=0.01, momentum=0.9)),
     (ol.Nesterov, dict(lr=0.01, momentum=0.9)),
     (ol.AdaGrad, dict(lr=0.01, eps=1e-10, initial_accumulator=0.0)),
-    (ol.RMSProp, dict(lr=0.01, rho=0.99, eps=1e-8)),
+    (ol.RMSProp, dict(lr=0.01, rho=0.99, eps=1e-8, centered=False)),
     (ol.Adadelta, dict(lr=1.0, rho=0.9, eps=1e-6)),
     (ol.Adam, dict(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8)),
     (ol.AdamW, dict(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01)),
