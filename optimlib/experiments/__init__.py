@@ -22,6 +22,7 @@ from .gradient_descent import gd_best_lr, gd_quadratic, gd_rate, measured_rate
 from . import momentum  # noqa: F401  (chapter 3: registers the explorer "momentum_bowl")
 from . import sgd  # noqa: F401  (chapter 2: registers the explorer "sgd_minibatch")
 from . import nesterov  # noqa: F401  (chapter 4: registers the explorer "nesterov_vs_momentum")
+from . import rmsprop  # noqa: F401  (chapter 6: registers the explorer "rmsprop_vs_adagrad")
 from . import adadelta  # noqa: F401  (chapter 7: registers the explorer "adadelta_scale")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
