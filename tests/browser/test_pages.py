@@ -123,6 +123,10 @@ def test_page_reads_offline_with_math_images_and_no_errors(site, browser, page):
         text = p.locator("article").inner_text()
         leftover = re.findall(r"\$\$|\\\(|\\\[|\\begin\{", text)
         assert not leftover, f"{page}: raw TeX in the text: {leftover[:3]}"
+        wide = p.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
+            .filter(m => m.scrollWidth > m.clientWidth + 2)
+            .map(m => (m.closest('div.math') || m).id || m.textContent.slice(0, 50))""")
+        assert not wide, f"{page}: display formulas wider than the page at 1280 px: {wide}"
         broken = p.evaluate("() => [...document.images].filter(i => !(i.complete && "
                             "i.naturalWidth > 0)).map(i => i.src.slice(0, 80))")
         assert not broken, f"{page}: images that did not load: {broken}"
