@@ -24,6 +24,7 @@ from . import sgd  # noqa: F401  (chapter 2: registers the explorer "sgd_minibat
 from . import nesterov  # noqa: F401  (chapter 4: registers the explorer "nesterov_vs_momentum")
 from . import rmsprop  # noqa: F401  (chapter 6: registers the explorer "rmsprop_vs_adagrad")
 from . import adadelta  # noqa: F401  (chapter 7: registers the explorer "adadelta_scale")
+from . import adagrad  # noqa: F401  (chapter 5: registers the explorer "adagrad_quadratic")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
            "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
