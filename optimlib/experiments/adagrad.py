@@ -275,8 +275,8 @@ def adagrad_quadratic(axes, eta, eps=1e-10, initial_accumulator=0.0, angle=0.0):
 
     ``eta`` = :math:`\eta`, ``eps`` = :math:`\varepsilon` (outside the root),
     ``initial_accumulator`` = :math:`h_0`; 150 steps from the quadratic's
-    start. ``axes[0]``: AdaGrad's path and plain gradient descent's at its
-    best fixed rate :math:`2/(\lambda_{\max} + \lambda_{\min})` on the contours.
+    start. ``axes[0]``: AdaGrad's path and, in grey, plain gradient descent's
+    with :math:`\eta = 1/\lambda_{\max}` (no zigzag) on the contours.
     ``axes[1]``: the effective step :math:`\eta/(\sqrt{h_{t,i}} + \varepsilon)`
     of each coordinate per step (fixed log limits). Returns the distance to the
     minimum after 150 steps for both, or the step at which a run diverged.
@@ -293,14 +293,14 @@ def adagrad_quadratic(axes, eta, eps=1e-10, initial_accumulator=0.0, angle=0.0):
         opt.update(theta, grads[k].copy())
         path[k + 1] = theta
     ada = Result("AdaGrad", land, path, land.f(path), np.array(-1))
-    gd = run(SGD(lr=2 / (land.lam_max + land.lam_min)), land, steps=_STEPS,
-             name="SGD")
+    gd = run(SGD(lr=1 / land.lam_max), land, steps=_STEPS, name="SGD")
     top = 3
     ax = axes[0]
     ax.add_collection(LineCollection(_background(angle), colors="#9a9a9a", linewidths=0.7,
                                      zorder=top))
     ax.plot(0, 0, "*", color="#4d4d4d", markersize=11, markeredgecolor="white", zorder=top)
-    plot_path(gd, ax=ax, markers=False, zorder=top, label="GD, η = 2/(λmax+λmin)")
+    plot_path(gd, ax=ax, markers=False, zorder=top, color="#7f7f7f",
+              label="GD, η = 1/λmax")
     plot_path(ada, ax=ax, markers=False, zorder=top + 1)
     ax.set(xlim=land.xlim, ylim=land.ylim, xlabel="$x$", ylabel="$y$")
     ax.set_aspect("equal", adjustable="box")
@@ -324,4 +324,4 @@ def adagrad_quadratic(axes, eta, eps=1e-10, initial_accumulator=0.0, angle=0.0):
                else f"{float(gd.distance()[-1]):.2e}")
     return (f"η = {eta:.3g}, ε = {eps:.1e}, h₀ = {initial_accumulator:.2f}, "
             f"angle = {angle:g}°: distance to the minimum after {_STEPS} steps: "
-            f"AdaGrad {d_ada:.2e}, GD {gd_text}")
+            f"AdaGrad {d_ada:.2e}, GD (η = 1/λmax) {gd_text}")
