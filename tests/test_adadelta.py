@@ -142,4 +142,4 @@ def test_explorer_reports():
     assert "Adadelta at 1e-6 after" in text and "RMSProp" in text
     fig.clear()
     text = ad.adadelta_scale(fig.subplots(1, 2), scale=1e3, rho=0.9, eps=1e-6)
-    assert "not at 1e-6 in 300 steps" in text
+    assert "not at 1e-6 in 200 steps" in text
