@@ -478,9 +478,10 @@ class RMSProp(Optimizer):
     Runs are then labelled "RMSProp (centered)".
 
     Conventions: PyTorch's ``RMSprop(lr, alpha=rho, eps, centered)`` is this
-    algorithm (its default ``alpha`` is 0.99). Keras' ``RMSprop`` defaults to
-    ``rho=0.9, epsilon=1e-7``; TensorFlow 1 started :math:`v` at 1, not 0,
-    and put :math:`\varepsilon` inside the root.
+    algorithm (its default ``alpha`` is 0.99). Keras 3's ``RMSprop`` defaults to
+    ``rho=0.9, epsilon=1e-7`` and puts :math:`\varepsilon` inside the root,
+    :math:`\sqrt{v_t + \varepsilon}`; TensorFlow 1 also started :math:`v` at 1,
+    not 0.
     """
 
     lr = Hyperparameter("learning rate")
