@@ -19,7 +19,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import LogLocator
 from matplotlib.transforms import IdentityTransform
 
-__all__ = ["STYLES", "style_of", "use_style", "plot_contours", "plot_path",
+__all__ = ["STYLES", "style_of", "use_style", "plot_contours", "contour_segments", "plot_path",
            "plot_loss", "plot_runs"]
 
 # One colour per optimizer across the whole book (Okabe & Ito, 2008).
@@ -110,6 +110,33 @@ def _grid(landscape, n):
             _GRIDS.clear()
         _GRIDS[key] = landscape.grid(n)
     return _GRIDS[key]
+
+
+_SEGMENTS = {}
+
+
+def contour_segments(landscape, levels, n=100):
+    """Contour lines of ``landscape.f`` at ``levels``, as a list of ``(k, 2)`` arrays.
+
+    Computed once per landscape (by value), grid size and levels. An explorer
+    draws them with a ``LineCollection`` in every frame, which is far faster
+    than calling ``ax.contour`` again.
+    """
+    import contourpy
+
+    levels = tuple(float(v) for v in np.atleast_1d(levels))
+    key = _landscape_key(landscape)
+    key = None if key is None else (key, n, levels)
+    if key is not None and key in _SEGMENTS:
+        return _SEGMENTS[key]
+    X, Y, Z = _grid(landscape, n)
+    generator = contourpy.contour_generator(X, Y, Z)
+    segments = [seg for level in levels for seg in generator.lines(level)]
+    if key is not None:
+        if len(_SEGMENTS) > 64:
+            _SEGMENTS.clear()
+        _SEGMENTS[key] = segments
+    return segments
 
 
 def _inside(ax, x, y, inset):

@@ -547,3 +547,14 @@ def test_every_registered_explorer_fast_frame_equals_a_full_redraw(name):
         assert c.fast_message == c.full_message
         blitted.append(c.blitted)
     assert any(blitted), "the fast path was never taken"
+
+
+def test_contour_segments_lie_on_their_level_and_are_cached_by_value():
+    from optimlib.plots import contour_segments
+
+    land = ol.Quadratic(kappa=5, angle=20)
+    segments = contour_segments(land, [0.5, 2.0])
+    assert segments and all(s.ndim == 2 and s.shape[1] == 2 for s in segments)
+    values = np.concatenate([land.f(s) for s in segments])
+    assert np.all(np.min(np.abs(values[:, None] - [0.5, 2.0]), axis=1) < 0.05)
+    assert contour_segments(ol.Quadratic(kappa=5, angle=20), [0.5, 2.0]) is segments

@@ -25,7 +25,7 @@ from matplotlib.collections import LineCollection
 
 from ..functions import Landscape, Quadratic
 from ..optimizers import Adadelta, RMSProp
-from ..plots import style_of
+from ..plots import contour_segments, style_of
 from ..run import Result, run
 from .registry import register
 
@@ -215,12 +215,7 @@ _RMS_LR = 0.01     # RMSProp's learning rate, tuned once at scale 1 (the chapter
 def _background():
     """Contour lines of the base quadratic in the units θ/c (the same for every c), once."""
     if not _CACHE:
-        import contourpy
-
-        X, Y, Z = _BASE.grid(100)
-        gen = contourpy.contour_generator(X, Y, Z)
-        _CACHE["lines"] = [seg for level in np.geomspace(1e-3, 20, 10)
-                           for seg in gen.lines(level)]
+        _CACHE["lines"] = contour_segments(_BASE, np.geomspace(1e-3, 20, 10))
     return _CACHE
 
 

@@ -28,7 +28,7 @@ from matplotlib.collections import LineCollection
 
 from ..functions import Quadratic
 from ..optimizers import AdaGrad, Hyperparameter, RMSProp
-from ..plots import plot_loss, style_of
+from ..plots import contour_segments, plot_loss, style_of
 from ..run import run
 from .registry import register
 
@@ -203,12 +203,7 @@ _CACHE = {}
 def _background():
     """The quadratic's contour lines, computed once."""
     if not _CACHE:
-        import contourpy
-
-        X, Y, Z = _QUAD.grid(100)
-        gen = contourpy.contour_generator(X, Y, Z)
-        _CACHE["lines"] = [seg for level in np.geomspace(1e-3, 20, 10)
-                           for seg in gen.lines(level)]
+        _CACHE["lines"] = contour_segments(_QUAD, np.geomspace(1e-3, 20, 10))
     return _CACHE
 
 
