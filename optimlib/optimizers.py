@@ -59,7 +59,19 @@ def _describe(value):
     return repr(value)
 
 
-class Hyperparameter:
+class _Descriptor:
+    """A class attribute that stores its value in the instance under ``_name``."""
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.slot)
+
+
+class Hyperparameter(_Descriptor):
     """A validated hyperparameter: a finite float, a float64 array, or a schedule.
 
     Used as a class attribute (a descriptor), so a value is checked in the
@@ -70,14 +82,6 @@ class Hyperparameter:
     def __init__(self, label, low=0.0, high=None, high_open=False, schedulable=True):
         self.label, self.low, self.high, self.high_open = label, low, high, high_open
         self.schedulable = schedulable
-
-    def __set_name__(self, owner, name):
-        self.name, self.slot = name, "_" + name
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        return getattr(obj, self.slot)
 
     def __set__(self, obj, value):
         if callable(value) and not isinstance(value, np.ndarray):
@@ -119,16 +123,8 @@ class Hyperparameter:
         return arr
 
 
-class Flag:
+class Flag(_Descriptor):
     """A validated on/off hyperparameter (such as ``amsgrad``)."""
-
-    def __set_name__(self, owner, name):
-        self.name, self.slot = name, "_" + name
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        return getattr(obj, self.slot)
 
     def __set__(self, obj, value):
         if not isinstance(value, (bool, np.bool_)):
