@@ -365,8 +365,12 @@ class Explorer:
         frames = self.frames(name, values)
         control = self.controls[name]
         first = self.initial_values[name]
-        start = min(range(len(frames)), key=lambda i: abs(frames[i][0] - first))
-        payload = json.dumps([[f"{v:.4g}", m, base64.b64encode(png).decode("ascii")]
+        if isinstance(first, (str, bool)):  # a dropdown or a checkbox
+            matches = [i for i, f in enumerate(frames) if f[0] == first]
+            start = matches[0] if matches else 0
+        else:
+            start = min(range(len(frames)), key=lambda i: abs(frames[i][0] - first))
+        payload = json.dumps([[_frame_label(v), m, base64.b64encode(png).decode("ascii")]
                               for v, m, png in frames]).replace("</", "<\\/")
         v0, m0, png0 = frames[start]
         label = html.escape(control.description)
@@ -374,7 +378,7 @@ class Explorer:
                 f'<label style="font-size:0.9em">{label} '
                 f'<input type="range" min="0" max="{len(frames) - 1}" step="1" value="{start}" '
                 f'aria-label="{label}" style="width:260px;vertical-align:middle"> '
-                f'<output>{v0:.4g}</output></label>'
+                f'<output>{html.escape(_frame_label(v0))}</output></label>'
                 f'<figcaption><b class="fb-message">{html.escape(m0)}</b></figcaption>'
                 f'<img src="data:image/png;base64,{base64.b64encode(png0).decode("ascii")}" '
                 f'style="max-width:100%" alt="{html.escape(m0)}">'
@@ -422,6 +426,16 @@ def explore(draw, ncols=2, figsize=(9, 3.6), dpi=85, flipbook=None, **controls):
 
         return _spec(draw).build()
     return Explorer(draw, controls, ncols=ncols, figsize=figsize, dpi=dpi, flipbook=flipbook)
+
+
+def _frame_label(value):
+    """A flipbook frame's value as the page shows it: 4 significant digits for a
+    number, the option for a dropdown, on/off for a checkbox."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value
+    return f"{value:.4g}"
 
 
 def _compact_png(png, colors=32):

@@ -181,6 +181,7 @@ def test_gd_best_lr_equalises_the_two_extreme_factors(kappa):
 
 from optimlib.experiments import (EXPLORERS, compare_fast_and_full,  # noqa: E402
                                   corner_settings, random_settings)
+from optimlib.experiments.registry import Choice, Control, register  # noqa: E402
 from optimlib.widgets import is_alarm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -515,7 +516,7 @@ def test_random_settings_lie_on_the_sliders_grids():
         for values in random_settings(spec, 20, np.random.default_rng(0)):
             for key, value in values.items():
                 c = spec.controls[key]
-                assert c.low <= value <= c.high and c.snap(value) == value
+                assert c.contains(value)
 
 
 def _settings(spec, n_random):
@@ -528,7 +529,8 @@ def test_every_registered_explorer_draws_its_defaults_corners_and_random_setting
     spec = EXPLORERS[name]
     for values in _settings(spec, 8):
         for key, value in values.items():
-            assert spec.controls[key].low <= value <= spec.controls[key].high
+            c = spec.controls[key]
+            assert c.contains(value) if isinstance(c, Choice) else c.low <= value <= c.high
         _, axes = plt.subplots(1, spec.ncols)
         message = spec.draw(axes, **values)
         assert isinstance(message, str) and message
@@ -558,3 +560,95 @@ def test_contour_segments_lie_on_their_level_and_are_cached_by_value():
     values = np.concatenate([land.f(s) for s in segments])
     assert np.all(np.min(np.abs(values[:, None] - [0.5, 2.0]), axis=1) < 0.05)
     assert contour_segments(ol.Quadratic(kappa=5, angle=20), [0.5, 2.0]) is segments
+
+
+# --- dropdowns and checkboxes (chapters 8-12) ------------------------------------------
+
+
+def _choice_draw(axes, eta, optimizer, trace):
+    ax = axes[0]
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.plot([0, eta], [0, 1 if trace else 0.5], **ol.style_of(optimizer))
+    return f"{optimizer}, η = {eta:g}, trace {'on' if trace else 'off'}"
+
+
+def _register_choice_explorer(name="_test_choices", **kwargs):
+    EXPLORERS.pop(name, None)
+    register(name, _choice_draw, flipbook=kwargs.pop("flipbook", ("optimizer", ["SGD", "Adam"])),
+             eta=("η", 0.5, 0.1, 1.0, 0.1),
+             optimizer=("optimizer", "Adam", ("SGD", "Momentum", "Adam")),
+             trace=("trace", True), **kwargs)
+    return EXPLORERS[name]
+
+
+def test_choice_controls_become_dropdowns_and_checkboxes():
+    import ipywidgets as widgets
+    spec = _register_choice_explorer()
+    try:
+        assert spec.controls["optimizer"] == Choice("optimizer", "Adam", ("SGD", "Momentum", "Adam"))
+        assert spec.controls["trace"].is_checkbox and spec.controls["trace"].default is True
+        assert isinstance(spec.controls["eta"], Control)
+        assert spec.defaults() == {"eta": 0.5, "optimizer": "Adam", "trace": True}
+        e = spec.build(optimizer="SGD", trace=False)
+        assert isinstance(e.controls["optimizer"], widgets.Dropdown)
+        assert isinstance(e.controls["trace"], widgets.Checkbox)
+        assert e.message == "SGD, η = 0.5, trace off"
+        e.controls["optimizer"].value = "Momentum"
+        assert e.message == "Momentum, η = 0.5, trace off"
+        e.controls["trace"].value = True
+        assert e.message == "Momentum, η = 0.5, trace on"
+        # corners: first and last option; random settings: only options, of the right type
+        corners = corner_settings(spec)
+        assert {"eta": 0.5, "optimizer": "SGD", "trace": True} in corners
+        assert {"eta": 1.0, "optimizer": "Adam", "trace": True} in corners
+        assert {"eta": 0.1, "optimizer": "SGD", "trace": False} in corners
+        seen = set()
+        for values in random_settings(spec, 60, np.random.default_rng(1)):
+            assert all(spec.controls[k].contains(v) for k, v in values.items())
+            seen.add((values["optimizer"], values["trace"]))
+        assert len(seen) == 6, "every combination turns up in 60 draws"
+        assert not spec.controls["trace"].contains(1) and not spec.controls["optimizer"].contains("adam")
+        comparison = compare_fast_and_full(spec, {"eta": 0.3, "optimizer": "SGD", "trace": False})
+        assert comparison.equal
+    finally:
+        EXPLORERS.pop("_test_choices", None)
+
+
+def test_flipbook_over_a_dropdown_labels_frames_with_the_options():
+    spec = _register_choice_explorer()
+    try:
+        page = spec.build().snapshot_html()
+        frames = json.loads(re.search(r"var frames = (\[.*?\]\]);", page).group(1))
+        assert [(label, message) for label, message, _ in frames] == [
+            ("SGD", "SGD, η = 0.5, trace on"), ("Adam", "Adam, η = 0.5, trace on")]
+        # the page opens at the default option (Adam, the second frame)
+        assert 'value="1"' in page and "<output>Adam</output>" in page
+    finally:
+        EXPLORERS.pop("_test_choices", None)
+    spec = _register_choice_explorer(flipbook=("trace", [False, True]))
+    try:
+        page = spec.build().snapshot_html()
+        frames = json.loads(re.search(r"var frames = (\[.*?\]\]);", page).group(1))
+        assert [label for label, _, _ in frames] == ["off", "on"]
+    finally:
+        EXPLORERS.pop("_test_choices", None)
+
+
+@pytest.mark.parametrize("control, message", [
+    (("optimizer", "Nadam", ("SGD", "Adam")), "default 'Nadam' is not one of"),
+    (("optimizer", "SGD", ("SGD",)), "need two or more different str"),
+    (("optimizer", "SGD", ("SGD", "SGD")), "need two or more different str"),
+    (("optimizer", "SGD", ("SGD", 1)), "need two or more different str"),
+    (("trace", 1), "Invalid control 'x'"),
+])
+def test_bad_choice_controls_are_refused_with_their_name(control, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        register("_test_bad", _choice_draw, x=control)
+    assert "_test_bad" not in EXPLORERS
+
+
+def test_flipbook_values_must_be_values_of_the_control():
+    with pytest.raises(ValueError, match="flipbook value 'RMSProp' is not a value of control"):
+        _register_choice_explorer(name="_test_bad_book", flipbook=("optimizer", ["RMSProp"]))
+    EXPLORERS.pop("_test_bad_book", None)

@@ -16,7 +16,7 @@ and drive every explorer of :data:`EXPLORERS` (see :mod:`.registry`).
 A new chapter adds a module here, registers its explorer with
 :func:`register` and imports the module below.
 """
-from .registry import (EXPLORERS, Control, ExplorerSpec, FrameComparison,
+from .registry import (EXPLORERS, Choice, Control, ExplorerSpec, FrameComparison,
                        compare_fast_and_full, corner_settings, random_settings, register)
 from .gradient_descent import gd_best_lr, gd_quadratic, gd_rate, measured_rate
 from . import momentum  # noqa: F401  (chapter 3: registers the explorer "momentum_bowl")
@@ -27,5 +27,5 @@ from . import adadelta  # noqa: F401  (chapter 7: registers the explorer "adadel
 from . import adagrad  # noqa: F401  (chapter 5: registers the explorer "adagrad_quadratic")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
-           "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
+           "Choice", "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
            "corner_settings", "compare_fast_and_full"]

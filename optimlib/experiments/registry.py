@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Control", "ExplorerSpec", "EXPLORERS", "register", "random_settings",
+__all__ = ["Control", "Choice", "ExplorerSpec", "EXPLORERS", "register", "random_settings",
            "corner_settings", "compare_fast_and_full", "FrameComparison"]
 
 
@@ -72,6 +72,85 @@ class Control(NamedTuple):
         if self.log:
             return self.snap(10 ** rng.uniform(math.log10(self.low), math.log10(self.high)))
         return self.snap(rng.uniform(self.low, self.high))
+
+    def contains(self, value):
+        """Whether ``value`` is one of the slider's values (inside the range, on the grid)."""
+        return self.low <= value <= self.high and self.snap(value) == value
+
+
+class Choice(NamedTuple):
+    """A dropdown ``(label, default, options)``, or a checkbox when the options are
+    ``(False, True)``.
+
+    The value passed to the draw function is the chosen option itself (a str for a
+    dropdown, a bool for a checkbox). For the fuzz and the corners, ``low`` and
+    ``high`` are the first and the last option.
+    """
+
+    label: str
+    default: object
+    options: tuple
+
+    @property
+    def low(self):
+        return self.options[0]
+
+    @property
+    def high(self):
+        return self.options[-1]
+
+    @property
+    def is_checkbox(self):
+        return self.options == (False, True)
+
+    def check(self, name):
+        kinds = {type(o) for o in self.options}
+        if len(self.options) < 2 or len(set(self.options)) != len(self.options) or \
+                not (kinds == {str} or kinds == {bool}):
+            raise ValueError(f"Invalid choice {name!r}: options {self.options!r} (need two "
+                             "or more different str, or (False, True) for a checkbox)")
+        if self.default not in self.options:
+            raise ValueError(f"Invalid choice {name!r}: default {self.default!r} is not one "
+                             f"of {self.options!r}")
+
+    def widget(self):
+        import ipywidgets as widgets
+
+        if self.is_checkbox:
+            return widgets.Checkbox(value=self.default, description=self.label, indent=False,
+                                    layout=widgets.Layout(width="300px"))
+        return widgets.Dropdown(value=self.default, options=list(self.options),
+                                description=self.label, style={"description_width": "initial"},
+                                layout=widgets.Layout(width="300px"))
+
+    def snap(self, value):
+        """``value`` itself if it is an option (a dropdown has no grid to snap to)."""
+        if value not in self.options:
+            raise ValueError(f"{value!r} is not one of the options {self.options!r}")
+        return value
+
+    def uniform(self, rng):
+        """One of the options, each as likely."""
+        return self.options[int(rng.integers(len(self.options)))]
+
+    def contains(self, value):
+        """Whether ``value`` is one of the options (of the same type: 1 is not True)."""
+        return any(type(value) is type(o) and value == o for o in self.options)
+
+
+def _control(key, c):
+    """A :class:`Control` or :class:`Choice` from its tuple form."""
+    if isinstance(c, (Control, Choice)):
+        return c
+    c = tuple(c)
+    if len(c) == 2 and isinstance(c[1], bool):
+        return Choice(c[0], c[1], (False, True))
+    if len(c) == 3 and isinstance(c[2], (tuple, list)):
+        return Choice(c[0], c[1], tuple(c[2]))
+    if len(c) in (5, 6):
+        return Control(*c)
+    raise ValueError(f"Invalid control {key!r}: {c!r} (need (label, default, low, high, "
+                     "step[, log]), (label, default, options) or (label, True/False))")
 
 
 @dataclass
@@ -124,7 +203,9 @@ def register(name, draw=None, *, ncols=2, figsize=(9, 3.6), dpi=85, flipbook=Non
     """Register ``draw`` as explorer ``name``; usable as a decorator.
 
     Each keyword of ``controls`` is a :class:`Control` or the tuple
-    ``(label, default, low, high, step[, log])``. Returns ``draw`` unchanged.
+    ``(label, default, low, high, step[, log])`` (a slider), a :class:`Choice` or
+    ``(label, default, options)`` (a dropdown over str options), or
+    ``(label, True)`` / ``(label, False)`` (a checkbox). Returns ``draw`` unchanged.
     """
     def add(function):
         if name in EXPLORERS and EXPLORERS[name].draw is not function:
@@ -132,16 +213,27 @@ def register(name, draw=None, *, ncols=2, figsize=(9, 3.6), dpi=85, flipbook=Non
                              f"(by {EXPLORERS[name].draw.__qualname__})")
         spec_controls = {}
         for key, c in controls.items():
-            c = c if isinstance(c, Control) else Control(*c)
+            c = _control(key, c)
             c.check(key)
             spec_controls[key] = c
-        if flipbook is not None and flipbook[0] not in spec_controls:
-            raise ValueError(f"flipbook control {flipbook[0]!r} is not one of "
-                             f"{sorted(spec_controls)}")
+        book = None
+        if flipbook is not None:
+            if flipbook[0] not in spec_controls:
+                raise ValueError(f"flipbook control {flipbook[0]!r} is not one of "
+                                 f"{sorted(spec_controls)}")
+            control = spec_controls[flipbook[0]]
+            if isinstance(control, Choice):
+                values = list(flipbook[1])
+            else:
+                values = [float(v) for v in flipbook[1]]
+            for v in values:
+                if not control.contains(v) and not (isinstance(control, Control)
+                                                    and control.low <= v <= control.high):
+                    raise ValueError(f"flipbook value {v!r} is not a value of control "
+                                     f"{flipbook[0]!r}")
+            book = (flipbook[0], values)
         EXPLORERS[name] = ExplorerSpec(name, function, spec_controls, ncols=ncols,
-                                       figsize=tuple(figsize), dpi=dpi,
-                                       flipbook=None if flipbook is None
-                                       else (flipbook[0], [float(v) for v in flipbook[1]]),
+                                       figsize=tuple(figsize), dpi=dpi, flipbook=book,
                                        chapter=chapter)
         return function
 
@@ -157,7 +249,8 @@ def _spec(spec):
 
 
 def random_settings(spec, n, rng):
-    """``n`` dicts of control values drawn at random on the sliders' grids."""
+    """``n`` dicts of control values drawn at random on the sliders' grids (and among
+    the options of dropdowns and checkboxes)."""
     spec = _spec(spec)
     return [{k: c.uniform(rng) for k, c in spec.controls.items()} for _ in range(n)]
 
