@@ -25,6 +25,7 @@ from . import nesterov  # noqa: F401  (chapter 4: registers the explorer "nester
 from . import rmsprop  # noqa: F401  (chapter 6: registers the explorer "rmsprop_vs_adagrad")
 from . import adadelta  # noqa: F401  (chapter 7: registers the explorer "adadelta_scale")
 from . import adagrad  # noqa: F401  (chapter 5: registers the explorer "adagrad_quadratic")
+from . import adam  # noqa: F401  (chapter 8: registers the explorer "adam_path")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
            "Choice", "Control", "ExplorerSpec", "FrameComparison", "register", "random_settings",
