@@ -12,8 +12,8 @@ import importlib
 
 from .functions import (LANDSCAPES, Beale, Bowl, Himmelblau, Landscape, Preconditioned,
                         Quadratic, Rosenbrock, Saddle)
-from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdamW, Momentum, Nesterov,
-                         Optimizer, RMSProp)
+from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdaMax, AdamW, Momentum, NAdam,
+                         Nesterov, Optimizer, RMSProp)
 from .run import Result, contraction_rate, run, run_many
 from .source import show_source
 from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseSqrtDecay,
@@ -28,7 +28,8 @@ from .check import CheckResult, check
 __version__ = "0.1.0"
 
 OPTIMIZERS = {cls.__name__: cls for cls in
-              (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adadelta, Adam, AdamW)}
+              (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adadelta, Adam, AdamW, NAdam,
+               AdaMax)}
 
 # name -> submodule that defines it, imported when the name is first used
 _LAZY = {
@@ -57,7 +58,7 @@ def __dir__():
 
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
-           "AdamW", "Optimizer", "OPTIMIZERS", "Landscape", "Quadratic", "Bowl",
+           "AdamW", "NAdam", "AdaMax", "Optimizer", "OPTIMIZERS", "Landscape", "Quadratic", "Bowl",
            "Rosenbrock", "Beale", "Saddle", "Himmelblau", "Preconditioned", "LANDSCAPES",
            "Result", "run",
            "run_many", "contraction_rate", "STYLES", "style_of", "use_style",

@@ -36,9 +36,11 @@ from . import mistakes as _mistakes
 
 __all__ = ["check", "CheckResult", "CHECKS", "Entry", "RTOL", "STEPS"]
 
-RTOL = 1e-6        # relative agreement required of every step θ_t − θ_{t−1}
+#: Relative agreement required of every step :math:`\theta_t - \theta_{t-1}`.
+RTOL = 1e-6
 ROUNDOFF = 1e-12   # ... plus this fraction of |θ| (the round-off of θ itself)
-STEPS = 200        # updates per run
+#: Updates per run.
+STEPS = 200
 SEED = 20240905    # every stream and start point derives from it
 
 
@@ -87,6 +89,9 @@ CHECKS = {
     "adamw": Entry("AdamW", tuple({**s, "weight_decay": wd}
                                   for s, wd in zip(_ADAM, (0.01, 0.1, 1.0)))),
     "amsgrad": Entry("Adam", _ADAM, fixed={"amsgrad": True}, optional=("amsgrad",)),
+    "nadam": Entry("NAdam", tuple({**s, "momentum_decay": psi}
+                                  for s, psi in zip(_ADAM, (0.004, 0.01, 0.1)))),
+    "adamax": Entry("AdaMax", _ADAM),
 }
 
 # The parameter layouts every setting runs on: a dict of several arrays, one array.

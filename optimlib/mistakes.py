@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = ["DIAGNOSES", "MISTAKES", "CORRECT", "for_optimizer",
            "PlainSGD", "PlainMomentum", "PlainNesterov", "PlainAdaGrad", "PlainRMSProp",
-           "PlainAdadelta", "PlainAdam", "PlainAdamW"]
+           "PlainAdadelta", "PlainAdam", "PlainAdamW", "PlainNAdam", "PlainAdaMax"]
 
 #: What the checker says about each mistake ("Most likely cause: ...").
 DIAGNOSES = {
@@ -90,6 +90,19 @@ DIAGNOSES = {
     "decay_after_step": (
         "the weight decay is applied after the Adam step: shrink θ ← θ − η λ θ first "
         "(with θ before the step), then take the Adam step"),
+    "nadam_no_look_ahead": (
+        "the momentum term does not look ahead: NAdam weighs m_t with the NEXT "
+        "momentum, μ_{t+1} m_t/(1 − Π_t μ_{t+1}), and the gradient with the current one, "
+        "(1 − μ_t) g_t/(1 − Π_t)"),
+    "nadam_constant_momentum": (
+        "the momentum schedule is missing: NAdam uses μ_t = β₁(1 − ½·0.96^(t ψ)) with "
+        "ψ = momentum_decay (and the product Π_t of the μ's), not β₁ itself"),
+    "missing_abs": (
+        "the absolute value is missing: AdaMax keeps the largest |g|, "
+        "v∞ ← max(β₂ v∞, |g| + ε); max(β₂ v∞, g + ε) forgets negative gradients"),
+    "eps_outside_max": (
+        "ε is outside the maximum: optimlib (like PyTorch) takes max(β₂ v∞, |g| + ε) and "
+        "divides by it; dividing by v∞ + ε is the paper's and Keras's variant"),
 }
 
 
@@ -274,10 +287,59 @@ class PlainAdamW(PlainAdam):
         super().step(p, g, s)
 
 
+class PlainNAdam(_Plain):
+    r"""NAdam: the gradient weighted with :math:`\mu_t`, the momentum with :math:`\mu_{t+1}`."""
+
+    state_names = ("m", "v")
+
+    def __init__(self, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=0.004):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.momentum_decay = momentum_decay
+        self._reset()
+
+    def mu(self, t):
+        """The momentum schedule μ_t = β₁(1 − ½·0.96^(t ψ))."""
+        return self.beta1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
+
+    def _state(self, key, p):
+        s = super()._state(key, p)
+        if not hasattr(s, "mu_product"):
+            s.mu_product = 1.0
+        return s
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        mu, mu_next = self.mu(t), self.mu(t + 1)
+        s.mu_product *= mu
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v = b2 * s.v + (1 - b2) * g * g
+        v_hat = s.v / (1 - b2 ** t)
+        m_bar = ((1 - mu) / (1 - s.mu_product) * g
+                 + mu_next / (1 - s.mu_product * mu_next) * s.m)
+        p -= self.lr * m_bar / (np.sqrt(v_hat) + self.eps)
+
+
+class PlainAdaMax(_Plain):
+    r"""AdaMax: :math:`v^\infty \leftarrow \max(\beta_2 v^\infty, |g| + \varepsilon)`."""
+
+    state_names = ("m", "v_inf")
+
+    def __init__(self, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self._reset()
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v_inf = np.maximum(b2 * s.v_inf, np.abs(g) + self.eps)
+        p -= self.lr / (1 - b1 ** t) * s.m / s.v_inf
+
+
 #: A correct reader-style class for every name of :func:`optimlib.check`.
 CORRECT = {"sgd": PlainSGD, "momentum": PlainMomentum, "nesterov": PlainNesterov,
            "adagrad": PlainAdaGrad, "rmsprop": PlainRMSProp, "adadelta": PlainAdadelta,
-           "adam": PlainAdam, "adamw": PlainAdamW, "amsgrad": PlainAdam}
+           "adam": PlainAdam, "adamw": PlainAdamW, "amsgrad": PlainAdam,
+           "nadam": PlainNAdam, "adamax": PlainAdaMax}
 
 
 # -- mistakes shared by every optimizer -------------------------------------------------
@@ -592,6 +654,88 @@ class AdamWCounterFromZero(_CounterFromZero, PlainAdamW):
 
 class AdamWNotInPlace(_NotInPlace, PlainAdamW):
     applies_to = ("adamw",)
+
+
+# -- NAdam -------------------------------------------------------------------------------------
+class NAdamNoLookAhead(PlainNAdam):
+    diagnosis, applies_to = "nadam_no_look_ahead", ("nadam",)
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        mu = self.mu(t)
+        s.mu_product *= mu
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v = b2 * s.v + (1 - b2) * g * g
+        v_hat = s.v / (1 - b2 ** t)
+        m_bar = ((1 - mu) / (1 - s.mu_product) * g
+                 + mu / (1 - s.mu_product) * s.m)   # BUG: μ_t, not μ_{t+1}
+        p -= self.lr * m_bar / (np.sqrt(v_hat) + self.eps)
+
+
+class NAdamConstantMomentum(PlainNAdam):
+    diagnosis, applies_to = "nadam_constant_momentum", ("nadam",)
+
+    def mu(self, t):
+        return self.beta1                          # BUG: no schedule
+
+
+class NAdamNoBiasCorrection(PlainNAdam):
+    diagnosis, applies_to = "no_bias_correction", ("nadam",)
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        mu, mu_next = self.mu(t), self.mu(t + 1)
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v = b2 * s.v + (1 - b2) * g * g
+        m_bar = (1 - mu) * g + mu_next * s.m       # BUG: no 1 − Π corrections, v not v̂
+        p -= self.lr * m_bar / (np.sqrt(s.v) + self.eps)
+
+
+class NAdamCounterFromZero(_CounterFromZero, PlainNAdam):
+    applies_to = ("nadam",)
+
+
+class NAdamNotInPlace(_NotInPlace, PlainNAdam):
+    applies_to = ("nadam",)
+
+
+# -- AdaMax ------------------------------------------------------------------------------------
+class AdaMaxMissingAbs(PlainAdaMax):
+    diagnosis, applies_to = "missing_abs", ("adamax",)
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v_inf = np.maximum(b2 * s.v_inf, g + self.eps)   # BUG: g, not |g|
+        p -= self.lr / (1 - b1 ** t) * s.m / s.v_inf
+
+
+class AdaMaxEpsOutsideMax(PlainAdaMax):
+    diagnosis, applies_to = "eps_outside_max", ("adamax",)
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta1, self.beta2, self.t
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v_inf = np.maximum(b2 * s.v_inf, np.abs(g))
+        p -= self.lr / (1 - b1 ** t) * s.m / (s.v_inf + self.eps)   # BUG: ε outside
+
+
+class AdaMaxNoBiasCorrection(PlainAdaMax):
+    diagnosis, applies_to = "no_bias_correction", ("adamax",)
+
+    def step(self, p, g, s):
+        b1, b2 = self.beta1, self.beta2
+        s.m = b1 * s.m + (1 - b1) * g
+        s.v_inf = np.maximum(b2 * s.v_inf, np.abs(g) + self.eps)
+        p -= self.lr * s.m / s.v_inf                # BUG: m, not m/(1 − β₁ᵗ)
+
+
+class AdaMaxCounterFromZero(_CounterFromZero, PlainAdaMax):
+    applies_to = ("adamax",)
+
+
+class AdaMaxNotInPlace(_NotInPlace, PlainAdaMax):
+    applies_to = ("adamax",)
 
 
 #: Every mistake, in the order the checker tries them.

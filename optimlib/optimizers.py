@@ -47,7 +47,7 @@ from types import SimpleNamespace
 import numpy as np
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp",
-           "Adadelta", "Adam", "AdamW"]
+           "Adadelta", "Adam", "AdamW", "NAdam", "AdaMax"]
 
 _SINGLE = "θ"  # the state key used when params is a single array
 
@@ -647,3 +647,108 @@ class AdamW(Adam):
     def _step(self, p, g, s, h):
         p *= 1 - h.lr * h.weight_decay
         super()._step(p, g, s, h)
+
+
+class NAdam(Optimizer):
+    r"""NAdam: Adam whose momentum looks ahead, as Nesterov's does (Dozat, 2016).
+
+    Symbols as in :class:`Adam`, plus :math:`\psi` = ``momentum_decay``, the
+    momentum schedule :math:`\mu_t = \beta_1\bigl(1 - \tfrac12\,
+    0.96^{\,t\psi}\bigr)` and its running product :math:`\Pi_t =
+    \prod_{i=1}^{t} \mu_i` = ``self.mu_product`` (1 before the first step):
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t \odot g_t, \qquad
+        \hat v_t = \frac{v_t}{1 - \beta_2^t} \\
+        \theta_t &= \theta_{t-1} - \eta\, \frac{1}{\sqrt{\hat v_t} + \varepsilon}
+            \odot \Bigl(\frac{(1 - \mu_t)\, g_t}{1 - \Pi_t}
+            + \frac{\mu_{t+1}\, m_t}{1 - \Pi_t\, \mu_{t+1}}\Bigr)
+
+    The second term is the momentum one step ahead (:math:`\mu_{t+1}` in
+    place of :math:`\mu_t`): the look-ahead of chapter 4 applied to
+    :math:`m_t`. The warm-up of :math:`\mu_t` (from :math:`\beta_1/2`
+    towards :math:`\beta_1`) is Dozat's; with ``momentum_decay=0`` the
+    momentum stays at :math:`\beta_1/2`.
+
+    Conventions: PyTorch's ``NAdam(lr=0.002, betas=(beta1, beta2), eps,
+    momentum_decay=0.004)`` is this algorithm (the defaults are the same).
+    Keras 3's ``Nadam`` uses :math:`0.96^{\,t}`, that is :math:`\psi = 1`
+    (its momentum reaches :math:`\beta_1` within a few dozen steps), and
+    ``epsilon=1e-7``; Optax's ``nadam`` uses a constant :math:`\beta_1` in
+    place of :math:`\mu_t`.
+    """
+
+    lr = Hyperparameter("learning rate")
+    beta1 = Hyperparameter("beta1", 0.0, 1.0, high_open=True)
+    beta2 = Hyperparameter("beta2", 0.0, 1.0, high_open=True)
+    eps = Hyperparameter("epsilon")
+    momentum_decay = Hyperparameter("momentum decay")
+    state_names = ("m", "v", "mu_product")
+
+    def __init__(self, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=0.004):
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                         momentum_decay=momentum_decay)
+
+    def _new_state(self, p, h):
+        s = super()._new_state(p, h)
+        s.mu_product[...] = 1.0
+        return s
+
+    def _step(self, p, g, s, h):
+        t = s.t
+        mu = h.beta1 * (1 - 0.5 * 0.96 ** (t * h.momentum_decay))
+        mu_next = h.beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * h.momentum_decay))
+        s.mu_product *= mu
+        s.m *= h.beta1
+        s.m += (1 - h.beta1) * g
+        s.v *= h.beta2
+        s.v += (1 - h.beta2) * g * g
+        denom = np.sqrt(s.v / (1 - h.beta2 ** t)) + h.eps
+        look_ahead = ((1 - mu) / (1 - s.mu_product) * g
+                      + mu_next / (1 - s.mu_product * mu_next) * s.m)
+        p -= h.lr * _ratio(look_ahead, denom)
+
+
+class AdaMax(Optimizer):
+    r"""AdaMax: Adam with the infinity norm in place of the root mean square.
+
+    Symbols as in :class:`Adam`; the second moment is replaced by the
+    infinity-norm accumulator :math:`v^{\infty}_t` = ``self.v_inf`` (0 at the
+    start; Kingma & Ba call it :math:`u_t`, a letter this book keeps for
+    Adadelta):
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v^{\infty}_t &= \max\bigl(\beta_2\, v^{\infty}_{t-1},\; |g_t| + \varepsilon\bigr) \\
+        \theta_t &= \theta_{t-1} - \frac{\eta}{1 - \beta_1^t}\, \frac{m_t}{v^{\infty}_t}
+
+    :math:`v^{\infty}_t` is the limit :math:`p \to \infty` of
+    :math:`\bigl(\beta_2^p v^{(p)}_{t-1} + (1-\beta_2^p)|g_t|^p\bigr)^{1/p}`
+    (chapter 9). It needs no bias correction: a maximum is not pulled towards
+    its zero start the way an average is.
+
+    Conventions: PyTorch's ``Adamax(lr=0.002, betas=(beta1, beta2), eps)`` is
+    this algorithm, :math:`\varepsilon` inside the maximum, and so is Optax's
+    ``adamax``. The paper's Algorithm 2 has no :math:`\varepsilon`; Keras 3
+    (``epsilon=1e-7``, ``learning_rate=0.001``) adds it to the denominator,
+    :math:`m_t / (v^{\infty}_t + \varepsilon)`.
+    """
+
+    lr = Hyperparameter("learning rate")
+    beta1 = Hyperparameter("beta1", 0.0, 1.0, high_open=True)
+    beta2 = Hyperparameter("beta2", 0.0, 1.0, high_open=True)
+    eps = Hyperparameter("epsilon")
+    state_names = ("m", "v_inf")
+
+    def __init__(self, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+
+    def _step(self, p, g, s, h):
+        s.m *= h.beta1
+        s.m += (1 - h.beta1) * g
+        s.v_inf *= h.beta2
+        np.maximum(s.v_inf, np.abs(g) + h.eps, out=s.v_inf)
+        p -= h.lr / (1 - h.beta1 ** s.t) * _ratio(s.m, s.v_inf)

@@ -33,6 +33,10 @@ STYLES = {
     "Adam":     dict(color="#D55E00", linestyle="-"),
     "AdamW":    dict(color="#D55E00", linestyle="--"),
     "AMSGrad":  dict(color="#D55E00", linestyle=":"),
+    # Okabe-Ito's eight colours are used up; two more from Paul Tol's colour-blind-safe
+    # "muted" scheme, far from the vermillion of Adam and from each other.
+    "NAdam":    dict(color="#882255", linestyle="-"),
+    "AdaMax":   dict(color="#999933", linestyle="-"),
 }
 
 

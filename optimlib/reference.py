@@ -101,3 +101,49 @@ class TorchAdam:
         else:
             denom = np.sqrt(self.exp_avg_sq) / bias_correction2_sqrt + self.eps
         return p - step_size * self.exp_avg / denom
+
+
+class TorchNAdam:
+    """``torch.optim.NAdam`` (single tensor, no weight decay): two ``addcdiv_`` steps."""
+
+    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, momentum_decay=4e-3):
+        self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
+        self.momentum_decay = momentum_decay
+        self.step_count = 0
+        self.mu_product = 1.0
+        self.exp_avg = self.exp_avg_sq = None
+
+    def step(self, p, g):
+        if self.exp_avg is None:
+            self.exp_avg, self.exp_avg_sq = np.zeros_like(p), np.zeros_like(p)
+        self.step_count += 1
+        step = self.step_count
+        bias_correction2 = 1 - self.b2 ** step
+        mu = self.b1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
+        mu_next = self.b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * self.momentum_decay))
+        self.mu_product *= mu
+        self.exp_avg = self.exp_avg + (g - self.exp_avg) * (1 - self.b1)   # lerp_
+        self.exp_avg_sq = self.b2 * self.exp_avg_sq + (1 - self.b2) * g * g
+        denom = np.sqrt(self.exp_avg_sq / bias_correction2) + self.eps
+        mu_product_next = self.mu_product * mu_next
+        p = p + (-self.lr * (1.0 - mu) / (1.0 - self.mu_product)) * g / denom
+        return p + (-self.lr * mu_next / (1.0 - mu_product_next)) * self.exp_avg / denom
+
+
+class TorchAdamax:
+    """``torch.optim.Adamax`` (single tensor): ε inside the maximum, ``clr = lr / bc``."""
+
+    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8):
+        self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
+        self.step_count = 0
+        self.exp_avg = self.exp_inf = None
+
+    def step(self, p, g):
+        if self.exp_avg is None:
+            self.exp_avg, self.exp_inf = np.zeros_like(p), np.zeros_like(p)
+        self.step_count += 1
+        self.exp_avg = self.exp_avg + (g - self.exp_avg) * (1 - self.b1)   # lerp_
+        norm_buf = np.stack([self.exp_inf * self.b2, np.abs(g) + self.eps])
+        self.exp_inf = norm_buf.max(axis=0)                                 # amax over dim 0
+        clr = self.lr / (1 - self.b1 ** self.step_count)
+        return p - clr * self.exp_avg / self.exp_inf

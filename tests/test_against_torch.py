@@ -22,14 +22,30 @@ def torch_optimizer(cls, kw, param):
         return torch.optim.Adagrad([param], lr=o.lr, eps=o.eps,
                                    initial_accumulator_value=o.initial_accumulator)
     if cls is ol.RMSProp:
-        return torch.optim.RMSprop([param], lr=o.lr, alpha=o.rho, eps=o.eps)
+        return torch.optim.RMSprop([param], lr=o.lr, alpha=o.rho, eps=o.eps,
+                                   centered=o.centered)
     if cls is ol.Adadelta:
         return torch.optim.Adadelta([param], lr=o.lr, rho=o.rho, eps=o.eps)
+    if cls is ol.NAdam:
+        return torch.optim.NAdam([param], lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps,
+                                 momentum_decay=o.momentum_decay)
+    if cls is ol.AdaMax:
+        return torch.optim.Adamax([param], lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps)
     if cls is ol.AdamW:
         return torch.optim.AdamW([param], lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps,
                                  weight_decay=o.weight_decay, amsgrad=o.amsgrad)
     return torch.optim.Adam([param], lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps,
                             amsgrad=o.amsgrad)
+
+
+@pytest.fixture(autouse=True)
+def float64_scalar_state():
+    """torch keeps scalar state (NAdam's mu_product, step counts) in the default dtype,
+    float32 unless told otherwise; compare in float64 throughout."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
 
 
 @pytest.mark.parametrize("cls,kw", CASES, ids=IDS)

@@ -15,7 +15,7 @@ from optimlib.source import show_source
 
 NAMES = list(CHECKS)
 BOOK = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
-        "amsgrad"]
+        "amsgrad", "nadam", "adamax"]
 PAIRS = [(cls, name) for cls in mistakes.MISTAKES for name in cls.applies_to]
 
 
@@ -72,6 +72,9 @@ TORCH_STYLE = {
     "adam": (adam_reference(False), {}),
     "adamw": (adam_reference(True), {}),
     "amsgrad": (adam_reference(False), {}),
+    "nadam": (lambda lr, beta1, beta2, eps, momentum_decay:
+              reference.TorchNAdam(lr, (beta1, beta2), eps, momentum_decay), {}),
+    "adamax": (lambda lr, beta1, beta2, eps: reference.TorchAdamax(lr, (beta1, beta2), eps), {}),
 }
 
 

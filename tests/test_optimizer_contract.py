@@ -22,6 +22,11 @@ SWEEPS = [
     (ol.AdamW, "lr", (0.001, 0.01)), (ol.AdamW, "beta1", (0.5, 0.9)),
     (ol.AdamW, "beta2", (0.99, 0.999)), (ol.AdamW, "eps", (1e-8, 0.1)),
     (ol.AdamW, "weight_decay", (0.0, 0.5)),
+    (ol.NAdam, "lr", (0.001, 0.01)), (ol.NAdam, "beta1", (0.0, 0.9)),
+    (ol.NAdam, "beta2", (0.9, 0.999)), (ol.NAdam, "eps", (1e-8, 0.1)),
+    (ol.NAdam, "momentum_decay", (0.0, 0.1)),
+    (ol.AdaMax, "lr", (0.001, 0.01)), (ol.AdaMax, "beta1", (0.0, 0.9)),
+    (ol.AdaMax, "beta2", (0.9, 0.999)), (ol.AdaMax, "eps", (1e-8, 0.1)),
 ]
 SWEEP_IDS = [f"{c.__name__}-{n}" for c, n, _ in SWEEPS]
 
@@ -191,7 +196,8 @@ def test_gradient_may_alias_the_parameters(cls):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
 
 
-@pytest.mark.parametrize("cls", [ol.AdaGrad, ol.RMSProp, ol.Adam, ol.AdamW])
+@pytest.mark.parametrize("cls", [ol.AdaGrad, ol.RMSProp, ol.Adam, ol.AdamW, ol.NAdam,
+                                 ol.AdaMax])
 def test_eps_zero_and_a_coordinate_never_touched(cls):
     kw = dict(weight_decay=0.0) if cls is ol.AdamW else {}
     opt, p = cls(eps=0.0, **kw), np.array([1.0, 2.0])

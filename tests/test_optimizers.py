@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import optimlib as ol
-from optimlib.reference import TorchAdadelta, TorchAdagrad, TorchAdam, TorchRMSprop, TorchSGD
+from optimlib.reference import (TorchAdadelta, TorchAdagrad, TorchAdam, TorchAdamax,
+                               TorchNAdam, TorchRMSprop, TorchSGD)
 
 # The (optimizer, kwargs) table every test below draws from: defaults and non-defaults.
 CASES = [
@@ -17,6 +18,10 @@ CASES = [
     (ol.Adam, {}), (ol.Adam, dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-6)),
     (ol.Adam, dict(lr=0.01, amsgrad=True)),
     (ol.AdamW, {}), (ol.AdamW, dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    (ol.NAdam, {}), (ol.NAdam, dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-6,
+                                    momentum_decay=0.01)),
+    (ol.NAdam, dict(lr=0.005, momentum_decay=0.0)),
+    (ol.AdaMax, {}), (ol.AdaMax, dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-6)),
 ]
 IDS = [f"{cls.__name__}-{i}" for i, (cls, _) in enumerate(CASES)]
 
@@ -34,6 +39,10 @@ def torch_twin(cls, kw):
         return TorchRMSprop(o.lr, alpha=o.rho, eps=o.eps, centered=o.centered)
     if cls is ol.Adadelta:
         return TorchAdadelta(o.lr, o.rho, o.eps)
+    if cls is ol.NAdam:
+        return TorchNAdam(o.lr, (o.beta1, o.beta2), o.eps, o.momentum_decay)
+    if cls is ol.AdaMax:
+        return TorchAdamax(o.lr, (o.beta1, o.beta2), o.eps)
     if cls is ol.AdamW:
         return TorchAdam(o.lr, (o.beta1, o.beta2), o.eps, o.amsgrad, o.weight_decay, decoupled=True)
     return TorchAdam(o.lr, (o.beta1, o.beta2), o.eps, o.amsgrad)

@@ -73,7 +73,7 @@ def test_adam_with_beta1_zero_is_bias_corrected_rmsprop(problem, lr, beta2, eps)
 
 
 @given(problems(steps=st.integers(1, 15)), lrs, st.floats(1e-3, 1e3),
-       st.sampled_from(["Adam", "RMSProp", "AdaGrad"]))
+       st.sampled_from(["Adam", "RMSProp", "AdaGrad", "NAdam", "AdaMax"]))
 def test_eps_zero_makes_the_step_invariant_to_gradient_scale(problem, lr, c, name):
     theta, seed, steps = problem
     make = lambda: ol.OPTIMIZERS[name](lr=lr, eps=0.0)  # noqa: E731
