@@ -20,7 +20,7 @@ import numpy as np
 
 from ..functions import Quadratic
 from ..optimizers import SGD, AdaGrad
-from ..plots import plot_path, style_of
+from ..plots import contour_segments, plot_path, style_of
 from ..run import Result, run
 from .registry import register
 
@@ -248,20 +248,7 @@ def quadratic_distances(optimizer, kappas, angles, steps):
 
 _KAPPA = 50.0
 _STEPS = 150
-_CACHE = {}
-
-
-def _background(angle):
-    """Contour lines of the quadratic turned by ``angle``, computed once per angle."""
-    key = round(float(angle), 6)
-    if key not in _CACHE:
-        import contourpy
-
-        land = Quadratic(kappa=_KAPPA, angle=angle)
-        X, Y, Z = land.grid(100)
-        gen = contourpy.contour_generator(X, Y, Z)
-        _CACHE[key] = [seg for level in np.geomspace(1e-3, 30, 12) for seg in gen.lines(level)]
-    return _CACHE[key]
+_LEVELS = np.geomspace(1e-3, 30, 12)
 
 
 @register("adagrad_quadratic", chapter="05_adagrad", figsize=(9.5, 3.8),
@@ -296,8 +283,8 @@ def adagrad_quadratic(axes, eta, eps=1e-10, initial_accumulator=0.0, angle=0.0):
     gd = run(SGD(lr=1 / land.lam_max), land, steps=_STEPS, name="SGD")
     top = 3
     ax = axes[0]
-    ax.add_collection(LineCollection(_background(angle), colors="#9a9a9a", linewidths=0.7,
-                                     zorder=top))
+    lines = contour_segments(Quadratic(kappa=_KAPPA, angle=angle), _LEVELS)
+    ax.add_collection(LineCollection(lines, colors="#9a9a9a", linewidths=0.7, zorder=top))
     ax.plot(0, 0, "*", color="#4d4d4d", markersize=11, markeredgecolor="white", zorder=top)
     plot_path(gd, ax=ax, markers=False, zorder=top, color="#7f7f7f",
               label="GD, η = 1/λmax")

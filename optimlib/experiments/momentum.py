@@ -33,7 +33,7 @@ from matplotlib.collections import LineCollection
 
 from ..functions import Bowl
 from ..optimizers import Hyperparameter, Momentum, Optimizer
-from ..plots import plot_loss, style_of
+from ..plots import contour_segments, plot_loss, style_of
 from ..run import Result, run
 from .gradient_descent import _rate_text
 from .registry import register
@@ -339,23 +339,7 @@ class PyTorchMomentum(Optimizer):
 
 # -- the explorer ------------------------------------------------------------------------
 _BOWL = Bowl()
-_CACHE = {}
-
-
-def _lines(X, Y, Z, levels):
-    """Contour lines of ``Z`` at ``levels`` as a list of (n, 2) arrays, computed once."""
-    import contourpy
-
-    gen = contourpy.contour_generator(X, Y, Z)
-    return [seg for level in levels for seg in gen.lines(level)]
-
-
-def _bowl_background():
-    """The bowl's contour lines, computed on first use."""
-    if not _CACHE:
-        X, Y, Z = _BOWL.grid(100)
-        _CACHE["bowl"] = _lines(X, Y, Z, np.geomspace(1e-3, 60, 12))
-    return _CACHE
+_BOWL_LEVELS = np.geomspace(1e-3, 60, 12)
 
 
 def _arrows(ax, result, mu, count):
@@ -419,7 +403,6 @@ def momentum_bowl(axes, eta, mu, x0=-7.0, y0=2.0, steps=120, arrows=25):
     for momentum and for gradient descent.
     """
     lam = _BOWL.eigenvalues
-    cache = _bowl_background()
     both = run(Momentum(lr=eta, momentum=np.array([mu, 0.0])), _BOWL, steps=steps,
                start=[x0, y0])
     mom, gd = _split(both, 0, "Momentum"), _split(both, 1, "SGD")
@@ -427,8 +410,8 @@ def momentum_bowl(axes, eta, mu, x0=-7.0, y0=2.0, steps=120, arrows=25):
     top = 3   # above the axes' own artists, which then stay in the kept background
 
     ax = axes[0]
-    ax.add_collection(LineCollection(cache["bowl"], colors="#9a9a9a", linewidths=0.7,
-                                     zorder=top))
+    lines = contour_segments(_BOWL, _BOWL_LEVELS)
+    ax.add_collection(LineCollection(lines, colors="#9a9a9a", linewidths=0.7, zorder=top))
     ax.plot(*_BOWL.minima.T, "*", color="#4d4d4d", markersize=11, markeredgecolor="white",
             zorder=top)
     ax.plot(gd.path[:, 0], gd.path[:, 1], color="#7f7f7f", lw=0.9, zorder=top,
