@@ -5,13 +5,22 @@ shape ``(..., 2)`` and returns shape ``(...)``; ``grad(theta)`` returns shape
 ``(..., 2)``. Each one knows its minima (``minima``, shape ``(k, 2)``), the
 value there (``f_min``), a default start point (``start``) and a plot window
 (``xlim``, ``ylim``).
+
+Two kinds of landscape go beyond a fixed smooth function. A *time-dependent*
+one (``time_dependent = True``) has a gradient ``grad(theta, t)`` that also
+depends on the step number ``t`` (from 1), as in online learning, where the
+loss :math:`f_t` changes from step to step; its ``f`` is then the average
+objective. A *constrained* one (``constrained = True``) restricts
+:math:`\theta` to a feasible set, and ``project(theta)`` returns the nearest
+feasible point. :func:`optimlib.run.run` handles both: it passes ``t`` to the
+gradient and projects after every update.
 """
 from __future__ import annotations
 
 import numpy as np
 
 __all__ = ["Landscape", "Quadratic", "Bowl", "Rosenbrock", "Beale", "Saddle",
-           "Himmelblau", "Preconditioned", "LANDSCAPES"]
+           "Himmelblau", "Reddi", "Preconditioned", "LANDSCAPES"]
 
 
 class Landscape:
@@ -23,12 +32,24 @@ class Landscape:
     start = np.array([1.0, 1.0])
     xlim = (-2.0, 2.0)
     ylim = (-2.0, 2.0)
+    time_dependent = False   # True: grad(theta, t) depends on the step t as well
+    constrained = False      # True: run() projects onto the feasible set after each update
 
     def f(self, theta):
         raise NotImplementedError
 
     def grad(self, theta):
         raise NotImplementedError
+
+    def project(self, theta):
+        """The nearest feasible point to each point of ``theta`` (..., 2).
+
+        Every point is feasible unless a landscape says otherwise
+        (``constrained = True``); then it overrides this method.
+        """
+        theta = np.asarray(theta, dtype=float)
+        _xy(theta)
+        return theta.copy()
 
     def __call__(self, theta):
         return self.f(theta)
@@ -246,6 +267,74 @@ class Himmelblau(Landscape):
         return np.stack([4 * x * a + 2 * b, 2 * a + 4 * y * b], axis=-1)
 
 
+class Reddi(Landscape):
+    r"""Reddi, Kale & Kumar's (2018) counterexample to Adam, made two-dimensional.
+
+    An online problem: the loss changes with the step :math:`t = 1, 2, \dots`,
+
+    .. math::
+
+        f_t(x, y) = \begin{cases} C x + \tfrac12 y^2 & t \bmod 3 = 1 \\
+                    -x + \tfrac12 y^2 & \text{otherwise} \end{cases}
+        \qquad x \in [-1, 1],
+
+    with :math:`C` = ``C`` :math:`> 2`. Over each period of three steps the
+    gradients in :math:`x` add up to :math:`C - 2 > 0`, so the average
+    objective (what ``f`` returns)
+
+    .. math::
+
+        F(x, y) = \frac{C - 2}{3}\, x + \tfrac12 y^2
+
+    is smallest at :math:`(-1, 0)`, on the boundary, with
+    :math:`F^* = -(C - 2)/3`. ``grad(theta, t)`` is :math:`\nabla f_t`;
+    without ``t`` it is :math:`\nabla F`. ``project`` clips :math:`x` to
+    :math:`[-1, 1]` (the projection of online gradient descent; :math:`y` is
+    not constrained). Reddi et al. (Theorem 1) show that Adam with
+    :math:`\beta_1 = 0` and :math:`\beta_2 = 1/(1 + C^2)` drifts to
+    :math:`x = +1`, the worst point, while AMSGrad does not.
+    """
+
+    time_dependent = True
+    constrained = True
+    period = 3               # f_t repeats every 3 steps
+
+    def __init__(self, C=3.0):
+        if not (isinstance(C, (int, float, np.integer, np.floating))
+                and not isinstance(C, bool) and np.isfinite(C) and C > 2):
+            raise ValueError(f"Invalid C: {C!r} (must be a number > 2)")
+        self.C = float(C)
+        self.minima = np.array([[-1.0, 0.0]])
+        self.f_min = -(self.C - 2.0) / 3.0
+        self.name = f"Reddi's counterexample, C = {self.C:g}"
+        self.start = np.array([0.0, 1.0])
+        self.xlim, self.ylim = (-1.2, 1.2), (-1.2, 1.2)
+
+    def __repr__(self):
+        return f"Reddi(C={self.C:g})"
+
+    def f(self, theta):
+        x, y = _xy(theta)
+        return (self.C - 2.0) / 3.0 * x + 0.5 * y * y
+
+    def grad(self, theta, t=None):
+        x, y = _xy(theta)
+        if t is None:
+            gx = np.full_like(x, (self.C - 2.0) / 3.0)
+        else:
+            if not (isinstance(t, (int, np.integer)) and not isinstance(t, bool) and t >= 1):
+                raise ValueError(f"Invalid t: {t!r} (the step, a whole number >= 1)")
+            gx = np.full_like(x, self.C if t % 3 == 1 else -1.0)
+        return np.stack([gx, np.array(y, dtype=float)], axis=-1)
+
+    def project(self, theta):
+        """Clip :math:`x` to :math:`[-1, 1]`; :math:`y` is free."""
+        theta = np.array(theta, dtype=float)
+        _xy(theta)
+        np.clip(theta[..., 0], -1.0, 1.0, out=theta[..., 0])
+        return theta
+
+
 class Preconditioned(Landscape):
     r"""A landscape seen through a preconditioner :math:`P` (symmetric positive definite).
 
@@ -263,6 +352,9 @@ class Preconditioned(Landscape):
     """
 
     def __init__(self, landscape, P):
+        if landscape.time_dependent or landscape.constrained:
+            raise ValueError(f"Invalid landscape: {landscape!r} (Preconditioned takes a fixed, "
+                             "unconstrained landscape)")
         P = np.asarray(P, dtype=float)
         if P.shape != (2, 2) or not np.allclose(P, P.T) or np.any(np.linalg.eigvalsh(P) <= 0):
             raise ValueError(f"Invalid P: {P.tolist()} (a symmetric positive definite 2 x 2 "
@@ -283,4 +375,4 @@ class Preconditioned(Landscape):
 
 
 LANDSCAPES = {"quadratic": Quadratic, "bowl": Bowl, "rosenbrock": Rosenbrock,
-              "beale": Beale, "saddle": Saddle, "himmelblau": Himmelblau}
+              "beale": Beale, "saddle": Saddle, "himmelblau": Himmelblau, "reddi": Reddi}

@@ -1,10 +1,23 @@
-"""Run optimizers on landscapes and keep the whole trajectory.
+r"""Run optimizers on landscapes and keep the whole trajectory.
 
 ``run(optimizer, landscape, steps)`` starts from ``landscape.start`` (or any
 array of start points of shape ``(..., 2)``), takes ``steps`` updates and
 returns a :class:`Result` with the path and the loss at every step. Runs that
 blow up are stopped and reported as "diverged at step k"; numpy's overflow
 warnings are not shown, the report replaces them.
+
+A time-dependent landscape (``landscape.time_dependent``, an online problem
+such as :class:`~optimlib.functions.Reddi`) gets the step number with every
+gradient, ``grad(theta, t)`` for :math:`t = 1, 2, \dots`; a constrained one
+(``landscape.constrained``) has every update followed by the projection
+``landscape.project``, which gives projected (online) gradient methods:
+
+.. math::
+
+    \theta_t = \Pi\bigl(\theta_{t-1} - \text{step}_t(g_t)\bigr), \qquad
+    g_t = \nabla f_t(\theta_{t-1}),
+
+with :math:`\Pi` the projection onto the feasible set.
 """
 from __future__ import annotations
 
@@ -113,6 +126,10 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
         Array hyperparameters broadcast against it (one run per row).
     noise : standard deviation of Gaussian noise added to every gradient
         component, a stand-in for mini-batch noise; 0 gives exact gradients.
+        A time-dependent landscape's gradient is ``landscape.grad(theta, t)``
+        at step ``t`` (from 1); a constrained landscape's points are projected
+        with ``landscape.project`` after every update, and the start too
+        (the optimizer's state does not see the projection).
     seed : seed of ``np.random.default_rng`` for the noise.
     blowup : a run is stopped as diverged when ``f - f*`` exceeds ``blowup``
         times its start value (and at least ``blowup``), or stops being finite.
@@ -139,15 +156,21 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
     loss = np.full((steps + 1,) + batch, np.nan)
     diverged_at = np.full(batch, -1, dtype=int)
     f_min = landscape.f_min
+    online = bool(getattr(landscape, "time_dependent", False))
+    constrained = bool(getattr(landscape, "constrained", False))
     with np.errstate(all="ignore"):
+        if constrained:
+            theta[...] = landscape.project(theta)
         path[0] = theta
         loss[0] = landscape.f(theta)
         limit = blowup * np.maximum(1.0, loss[0] - f_min)
         for k in range(1, steps + 1):
-            g = landscape.grad(theta)
+            g = landscape.grad(theta, k) if online else landscape.grad(theta)
             if noise:
                 g = g + noise * rng.standard_normal(theta.shape)
             optimizer.update(theta, g)
+            if constrained:
+                theta[...] = landscape.project(theta)
             value = landscape.f(theta)
             bad = (~np.isfinite(value) | ~np.isfinite(theta).all(axis=-1)
                    | (value - f_min > limit)) & (diverged_at < 0)
