@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["optimlib_steps", "sgd_steps", "momentum_buffer_steps", "dlfs_nesterov_steps",
+__all__ = ["optimlib_steps", "function_steps", "sgd_steps", "momentum_buffer_steps", "dlfs_nesterov_steps",
            "adagrad_steps", "rmsprop_steps", "adadelta_steps", "adam_steps", "nadam_steps",
            "adamax_steps", "side_by_side"]
 
@@ -114,6 +114,30 @@ def optimlib_steps(opt, grads, theta0=0.0):
     for gt in g:
         opt.update(theta, gt.copy())
         rows.append(theta.copy())
+    return _result(rows, flat)
+
+
+def function_steps(step, grads, theta0=0.0):
+    r"""Run a step function ``step(theta, g) -> new theta`` on a fixed gradient sequence.
+
+    For one-step implementations written another way, such as the
+    PyTorch-formulated classes of :mod:`optimlib.reference` (pass
+    ``TorchAdam().step``). ``step`` receives float64 arrays of shape ``(n,)``
+    and must return an array of the same shape; it is called with
+    :math:`\theta_{t-1}` and :math:`g_t` for :math:`t = 1, \dots, T`.
+    """
+    if not callable(step):
+        raise TypeError(f"step must be a function step(theta, g), got {type(step).__name__}")
+    g, flat = _gradients(grads)
+    theta = _start(theta0, g.shape[1])
+    rows = []
+    for t, gt in enumerate(g, start=1):
+        new = np.asarray(step(theta.copy(), gt.copy()), dtype=np.float64)
+        if new.shape != theta.shape:
+            raise ValueError(f"step returned shape {new.shape} at step {t}; "
+                             f"expected {theta.shape}")
+        theta = new
+        rows.append(theta)
     return _result(rows, flat)
 
 
@@ -411,27 +435,27 @@ def nadam_steps(grads, lr, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=0.00
 def adamax_steps(grads, lr, beta1=0.9, beta2=0.999, eps=1e-8, eps_in_max=True, theta0=0.0):
     r"""AdaMax (Kingma & Ba, 2015, section 7.1) with :math:`\varepsilon` where a library puts it.
 
-    The infinity-norm accumulator, written :math:`u^\infty_t` in the book (Kingma
+    The infinity-norm accumulator, written :math:`v^\infty_t` in the book (Kingma
     & Ba's :math:`u_t`, renamed so that it is not Adadelta's :math:`u_t`;
-    ``AdaMax.u`` in code), and the step:
+    ``AdaMax.v_inf`` in code), and the step:
 
     * ``eps_in_max=True`` (PyTorch, Optax):
 
       .. math::
 
-          u^\infty_t = \max\bigl(\beta_2\, u^\infty_{t-1},\ |g_t| + \varepsilon\bigr), \qquad
-          \theta_t = \theta_{t-1} - \frac{\eta_t}{1-\beta_1^t}\,\frac{m_t}{u^\infty_t}
+          v^\infty_t = \max\bigl(\beta_2\, v^\infty_{t-1},\ |g_t| + \varepsilon\bigr), \qquad
+          \theta_t = \theta_{t-1} - \frac{\eta_t}{1-\beta_1^t}\,\frac{m_t}{v^\infty_t}
 
     * ``eps_in_max=False`` (Keras 3):
 
       .. math::
 
-          u^\infty_t = \max\bigl(\beta_2\, u^\infty_{t-1},\ |g_t|\bigr), \qquad
-          \theta_t = \theta_{t-1} - \frac{\eta_t}{1-\beta_1^t}\,\frac{m_t}{u^\infty_t + \varepsilon}
+          v^\infty_t = \max\bigl(\beta_2\, v^\infty_{t-1},\ |g_t|\bigr), \qquad
+          \theta_t = \theta_{t-1} - \frac{\eta_t}{1-\beta_1^t}\,\frac{m_t}{v^\infty_t + \varepsilon}
 
     with :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t` and
-    :math:`m_0 = u^\infty_0 = 0`. The first steps agree; they part once the
-    maximum keeps an old :math:`\beta_2 u^\infty_{t-1}`, which carries
+    :math:`m_0 = v^\infty_0 = 0`. The first steps agree; they part once the
+    maximum keeps an old :math:`\beta_2 v^\infty_{t-1}`, which carries
     :math:`\varepsilon` in the first form.
     """
     g, flat = _gradients(grads)
@@ -457,12 +481,15 @@ def adamax_steps(grads, lr, beta1=0.9, beta2=0.999, eps=1e-8, eps_in_max=True, t
 
 
 # -- printing ------------------------------------------------------------------------------
-def side_by_side(first, second, labels=("optimlib", "other"), coordinate=0):
+def side_by_side(first, second, labels=("optimlib", "other"), coordinate=0, rel_tol=1e-13):
     r"""A printable table: step :math:`t`, :math:`\theta_t` under two conventions, difference.
 
     ``first`` and ``second`` are results of the functions above (same shape);
-    for ``(T, n)`` results, column ``coordinate`` is shown. The difference is
-    ``second - first``. Lines stay within 78 characters.
+    for ``(T, n)`` results, column ``coordinate`` is shown. Values are printed
+    to 12 significant digits; the difference is ``second - first``, and a
+    non-zero difference below ``rel_tol`` times the larger magnitude is
+    printed as ``round-off`` (its digits depend on the order of floating-point
+    operations, not on the convention). Lines stay within 78 characters.
     """
     a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
     if a.shape != b.shape or a.ndim not in (1, 2) or a.shape[0] == 0:
@@ -472,10 +499,14 @@ def side_by_side(first, second, labels=("optimlib", "other"), coordinate=0):
         if not 0 <= coordinate < a.shape[1]:
             raise ValueError(f"Invalid coordinate: {coordinate} (results have {a.shape[1]})")
         a, b = a[:, coordinate], b[:, coordinate]
-    names = [str(x)[:21] for x in labels]
+    rel_tol = _number("rel_tol", rel_tol)
+    names = [str(x)[:22] for x in labels]
     if len(names) != 2:
         raise ValueError(f"labels must be two names, got {labels!r}")
-    lines = [f"{'t':>3}  {names[0]:>21}  {names[1]:>21}  {'difference':>11}"]
+    lines = [f"{'t':>3}  {names[0]:>22}  {names[1]:>22}  {'difference':>11}"]
     for t, (x, y) in enumerate(zip(a, b), start=1):
-        lines.append(f"{t:>3}  {x:>21.15g}  {y:>21.15g}  {y - x:>11.3g}")
+        d = y - x
+        small = d != 0 and abs(d) <= rel_tol * max(abs(x), abs(y))
+        diff = "round-off" if small else f"{d:.3g}"
+        lines.append(f"{t:>3}  {x:>22.12g}  {y:>22.12g}  {diff:>11}")
     return "\n".join(lines)

@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from publish_settings import apply_setup, load_config  # noqa: E402
+from publish_settings import apply_setup, chapters, load_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,6 +157,7 @@ def execute(path):
 
 
 if __name__ == "__main__":
-    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    # Without arguments: every chapter, then the executed appendices (publish_settings.chapters).
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or chapters()
     for p in paths:
         execute(p)

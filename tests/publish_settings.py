@@ -2,7 +2,8 @@
 
     python tests/publish_settings.py [chapters/NN_topic.ipynb ...]    (make sync-setup)
 
-The first code cell of every chapter starts with the lines that install the course's
+The first code cell of every chapter (and of every executed appendix,
+chapters/appendix_*.ipynb) starts with the lines that install the course's
 package on Colab (which opens one notebook and ignores requirements.txt). They name the
 repository and branch from `repository: url` and `branch` in _config.yml, as the Binder
 and Colab launch buttons do. This script rewrites those lines in every chapter from the
@@ -94,7 +95,10 @@ def sync(paths, config_path=CONFIG):
 
 
 def chapters():
-    return sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    """Every notebook that opens with the set-up lines: the chapters (``NN_topic.ipynb``),
+    then the executed appendices (``appendix_x_topic.ipynb``)."""
+    folder = ROOT / "chapters"
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb")) + sorted(folder.glob("appendix_*.ipynb"))
 
 
 if __name__ == "__main__":

@@ -154,6 +154,18 @@ def test_optimlib_steps_shapes_and_fresh_state():
         cv.optimlib_steps(object(), [1.0])
 
 
+def test_function_steps_runs_a_step_function_and_checks_its_result():
+    from optimlib.reference import TorchAdam
+    grads = np.random.default_rng(4).normal(size=(5, 2))
+    assert np.allclose(cv.function_steps(TorchAdam(lr=0.01).step, grads),
+                       cv.optimlib_steps(ol.Adam(lr=0.01), grads), rtol=1e-13, atol=0)
+    assert np.allclose(cv.function_steps(lambda th, g: th - 0.5 * g, [2.0, 4.0]), [-1.0, -3.0])
+    with pytest.raises(ValueError, match=r"step returned shape \(2,\) at step 1"):
+        cv.function_steps(lambda th, g: np.zeros(2), [1.0])
+    with pytest.raises(TypeError, match="step must be a function"):
+        cv.function_steps(3.0, [1.0])
+
+
 def test_side_by_side_prints_both_columns_and_the_difference():
     text = cv.side_by_side([1.0, 2.0], [1.5, 2.0], labels=("ours", "theirs"))
     lines = text.splitlines()
@@ -161,6 +173,9 @@ def test_side_by_side_prints_both_columns_and_the_difference():
     assert lines[1].split() == ["1", "1", "1.5", "0.5"]
     assert lines[2].split()[-1] == "0"
     assert max(map(len, lines)) <= 78
+    rounding = cv.side_by_side([0.1 + 0.2], [0.3]).splitlines()[1].split()
+    assert rounding[-1] == "round-off" and 0.1 + 0.2 != 0.3
+    assert cv.side_by_side([1.0], [1.0 + 1e-9]).splitlines()[1].split()[-1] == "1e-09"
     with pytest.raises(ValueError, match="same shape"):
         cv.side_by_side([1.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="coordinate"):
