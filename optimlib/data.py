@@ -41,6 +41,7 @@ import numpy as np
 __all__ = ["Dataset", "DATASETS", "load_dataset", "bag_of_words", "split_indices",
            "condition_number"]
 
+#: The names :func:`load_dataset` accepts.
 DATASETS = ("breast_cancer", "digits", "diabetes", "wine")
 
 
@@ -161,15 +162,24 @@ def _split(name, X, y, names, n_classes, seed, val, test, standardize):
 def load_dataset(name, seed=0, val=0.2, test=0.2, standardize=True):
     """One of the bundled datasets, split and (by default) standardised.
 
-    name : ``"breast_cancer"``, ``"digits"``, ``"diabetes"`` or ``"wine"``.
-    seed : seed of the permutation that splits the rows (see :func:`split_indices`).
-    val, test : fractions of the rows for validation and test.
-    standardize : shift and scale every feature (and a regression's target)
-        by the training part's mean and standard deviation; ``False`` keeps
-        the raw values.
+    Parameters
+    ----------
+    name : str
+        ``"breast_cancer"``, ``"digits"``, ``"diabetes"`` or ``"wine"``
+        (see :data:`DATASETS`).
+    seed : int
+        Seed of the permutation that splits the rows (see :func:`split_indices`).
+    val, test : float
+        Fractions of the rows for validation and test.
+    standardize : bool
+        Shift and scale every feature (and a regression's target) by the
+        training part's mean and standard deviation; ``False`` keeps the raw
+        values.
 
-    Returns a :class:`Dataset`; the same arguments return the same (cached,
-    read-only) object.
+    Returns
+    -------
+    Dataset
+        The same arguments return the same (cached, read-only) object.
     """
     if not isinstance(standardize, (bool, np.bool_)):
         raise TypeError(f"Invalid standardize: {standardize!r} (must be True or False)")

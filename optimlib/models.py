@@ -124,13 +124,18 @@ class Model:
     def init(self, seed=0, copies=None, **options):
         """Fresh parameters, float64.
 
-        seed : int, or a sequence of ints (one copy per seed).
-        copies : None for one model; an int ``B`` (or a tuple of ints) for a
-            stack of identical copies of ``init(seed)``, the start of a
-            hyperparameter sweep. With a sequence of seeds, copy ``i`` equals
+        Parameters
+        ----------
+        seed : int or sequence of int
+            Seed of ``np.random.default_rng``; a sequence gives one copy per seed.
+        copies : None, int or tuple of int
+            None for one model; an int ``B`` (or a tuple of ints) for a stack of
+            identical copies of ``init(seed)``, the start of a hyperparameter
+            sweep. With a sequence of seeds, copy ``i`` equals
             ``init(seed=seeds[i])`` and ``copies`` may be omitted.
-        options : passed on to the model's own initialiser (``scale`` for
-            the linear models).
+        **options
+            Passed on to the model's own initialiser (``scale`` for the linear
+            models).
         """
         if isinstance(seed, (list, tuple, np.ndarray)):
             seeds = [int(s) for s in np.asarray(seed).reshape(-1)]
@@ -272,11 +277,10 @@ class LinearRegression(_Linear):
 
     .. math::
 
-        f(\theta) = \frac{1}{n}\sum_{i=1}^n \tfrac12 (\hat y_i - y_i)^2
-                    + \frac{\lambda}{2}\|w\|^2 ,
+        f(\theta) &= \frac{1}{n}\sum_{i=1}^n \tfrac12 (\hat y_i - y_i)^2
+                     + \frac{\lambda}{2}\|w\|^2 , \\
+        \nabla_w f &= \frac{1}{n} X^\top (\hat y - y) + \lambda w ,
         \qquad
-        \nabla_w f = \frac{1}{n} X^\top (\hat y - y) + \lambda w ,
-        \quad
         \nabla_b f = \frac{1}{n}\sum_i (\hat y_i - y_i) .
 
     Parameters ``{"W": (d, 1), "b": (1,)}`` (:math:`w` is the column ``W``);
@@ -398,8 +402,8 @@ class MLP(Model):
 
     .. math::
 
-        Z_l = A_{l-1} W_l + b_l ,\qquad A_l = \phi(Z_l)\ (l < L),\qquad
-        \ell_i = \log\sum_c e^{Z_{L,ic}} - Z_{L,i y_i},
+        Z_l &= A_{l-1} W_l + b_l ,\qquad A_l = \phi(Z_l)\ (l < L), \\
+        \ell_i &= \log\sum_c e^{Z_{L,ic}} - Z_{L,i y_i},
 
     :math:`f(\theta) = \frac1n\sum_i\ell_i + \frac{\lambda}{2}\sum_l\|W_l\|^2`,
     with :math:`\phi` = ``activation`` (``"tanh"`` or ``"relu"``). Backward,
@@ -407,9 +411,9 @@ class MLP(Model):
 
     .. math::
 
-        \nabla_{W_l} f = A_{l-1}^\top \partial Z_l + \lambda W_l ,\quad
-        \nabla_{b_l} f = \textstyle\sum_i \partial Z_{l,i} ,\quad
-        \partial Z_{l-1} = (\partial Z_l W_l^\top) \odot \phi'(Z_{l-1}) ,
+        \nabla_{W_l} f &= A_{l-1}^\top \partial Z_l + \lambda W_l ,\qquad
+        \nabla_{b_l} f = \textstyle\sum_i \partial Z_{l,i} , \\
+        \partial Z_{l-1} &= (\partial Z_l W_l^\top) \odot \phi'(Z_{l-1}) ,
 
     where :math:`\tanh' = 1 - \tanh^2` and :math:`\operatorname{relu}'(z) = [z > 0]`.
     Parameters ``W1, b1, W2, b2`` (and ``W3, b3`` with two hidden layers),

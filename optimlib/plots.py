@@ -22,7 +22,8 @@ from matplotlib.transforms import IdentityTransform
 __all__ = ["STYLES", "style_of", "use_style", "plot_contours", "contour_segments", "plot_path",
            "plot_loss", "plot_runs"]
 
-# One colour per optimizer across the whole book (Okabe & Ito, 2008).
+#: One colour and line style per optimizer across the whole book, by name (Okabe &
+#: Ito, 2008); :func:`style_of` picks an entry by the start of a run's label.
 STYLES = {
     "SGD":      dict(color="#000000", linestyle="-"),
     "Momentum": dict(color="#0072B2", linestyle="-"),

@@ -37,19 +37,31 @@ __all__ = ["TrainResult", "train", "batch_order"]
 class TrainResult:
     r"""What one call of :func:`train` saw (``copies`` is ``()`` for one model).
 
-    loss : :math:`f(\theta_t)` on the whole training set, shape
+    Attributes
+    ----------
+    loss
+        :math:`f(\theta_t)` on the whole training set, shape
         ``(steps + 1, *copies)``; row 0 is the start.
-    batch_loss : :math:`f_{\mathcal B_t}(\theta_{t-1})`, the mini-batch loss that
-        step ``t`` took its gradient from, shape ``(steps, *copies)``.
-    val_metric, val_loss : validation metric (``metric_name``) and loss after
-        every epoch, shape ``(epochs + 1, *copies)`` (row 0 is the start);
-        ``None`` without validation data.
-    grad_evals : example gradients computed up to each step, shape ``(steps + 1,)``.
-    diverged_at : step at which each copy was stopped, or -1; shape ``copies``.
-        After that its parameters, losses and metrics are NaN (plots leave them blank).
-    params : the final parameters (NaN for a diverged copy).
-    batches : the row indices of every step's mini-batch.
-    f_min : best known loss; ``gap = loss - f_min`` (plain loss when 0).
+    batch_loss
+        :math:`f_{\mathcal B_t}(\theta_{t-1})`, the mini-batch loss that step
+        ``t`` took its gradient from, shape ``(steps, *copies)``.
+    val_metric
+        Validation metric (``metric_name``) after every epoch, shape
+        ``(epochs + 1, *copies)`` (row 0 is the start); ``None`` without
+        validation data.
+    val_loss
+        Validation loss after every epoch, shaped like ``val_metric``.
+    grad_evals
+        Example gradients computed up to each step, shape ``(steps + 1,)``.
+    diverged_at
+        Step at which each copy was stopped, or -1; shape ``copies``. After
+        that its parameters, losses and metrics are NaN (plots leave them blank).
+    params
+        The final parameters (NaN for a diverged copy).
+    batches
+        The row indices of every step's mini-batch.
+    f_min
+        Best known loss; ``gap = loss - f_min`` (plain loss when 0).
     """
 
     name: str
@@ -73,7 +85,7 @@ class TrainResult:
 
     @property
     def gap(self):
-        r""":math:`f(\theta_t) - f^*` with :math:`f^*` = ``f_min``: what :func:`~optimlib.plot_loss` draws."""
+        r""":math:`f(\theta_t) - f^*` with :math:`f^*` = ``f_min``: what :func:`~optimlib.plots.plot_loss` draws."""
         return self.loss - self.f_min
 
     @property
@@ -177,24 +189,35 @@ def train(opt, model, data, epochs=10, batch_size=32, seed=0, replacement=False,
 
     Parameters
     ----------
-    opt : an optimlib optimizer; it is ``reset()`` first. Array
-        hyperparameters of shape ``(B,)`` train ``B`` copies of the model at
-        once (the leading-axis rule), copy ``i`` with entry ``i``.
-    model : an optimlib model (:mod:`optimlib.models`).
-    data : a :class:`~optimlib.data.Dataset`, or ``(X, y)``, or ``(X, y, X_val, y_val)``.
-    epochs : passes over the training rows.
-    batch_size : :math:`B`, rows per step; ``None`` for full-batch gradient descent.
-    seed : seed of the batch order (see :func:`batch_order`) and, when
-        ``params`` is not given, of ``model.init``.
-    replacement : draw each batch with replacement instead of cutting a
-        shuffled epoch.
-    params : start :math:`\theta_0` (copied, never changed); default
+    opt : Optimizer
+        Any optimlib optimizer; it is ``reset()`` first. Array hyperparameters
+        of shape ``(B,)`` train ``B`` copies of the model at once (the
+        leading-axis rule), copy ``i`` with entry ``i``.
+    model : Model
+        An optimlib model (:mod:`optimlib.models`).
+    data : Dataset or tuple
+        A :class:`~optimlib.data.Dataset`, or ``(X, y)``, or
+        ``(X, y, X_val, y_val)``.
+    epochs : int
+        Passes over the training rows.
+    batch_size : int or None
+        :math:`B`, rows per step; ``None`` for full-batch gradient descent.
+    seed : int
+        Seed of the batch order (see :func:`batch_order`) and, when ``params``
+        is not given, of ``model.init``.
+    replacement : bool
+        Draw each batch with replacement instead of cutting a shuffled epoch.
+    params : dict or None
+        Start :math:`\theta_0` (copied, never changed); default
         ``model.init(seed, copies=B)``: every copy starts at the same point.
-    blowup : a copy is stopped as diverged when :math:`f(\theta_t) - f^*`
-        exceeds ``blowup`` times its start value (and at least ``blowup``),
-        or stops being finite, as in :func:`optimlib.run`.
-    f_min : best known loss :math:`f^*` (``result.gap = loss - f_min``).
-    name : label for plots and reports; default ``opt.label``.
+    blowup : float
+        A copy is stopped as diverged when :math:`f(\theta_t) - f^*` exceeds
+        ``blowup`` times its start value (and at least ``blowup``), or stops
+        being finite, as in :func:`~optimlib.run.run`.
+    f_min : float
+        Best known loss :math:`f^*` (``result.gap = loss - f_min``).
+    name : str or None
+        Label for plots and reports; default ``opt.label``.
     """
     epochs = _whole("epochs", epochs, 0)
     if batch_size is not None:

@@ -242,17 +242,21 @@ class Explorer:
 
     Parameters
     ----------
-    draw : callable ``draw(axes, **values) -> str`` (the message shown; the
+    draw : callable
+        ``draw(axes, **values) -> str``; the string is the message shown (the
         line turns red only when it says a run diverged, see :func:`is_alarm`).
-    controls : dict ``{keyword: widget}``; each widget's ``value`` is passed
-        to ``draw`` under that keyword.
-    ncols, figsize, dpi : layout of the figure (one row of ``ncols`` axes).
-    flipbook : optional ``(keyword, values)``. The static page then gets a
-        slider of its own that steps through frames precomputed at these values
-        of that control (the others at their values when the explorer was
-        built), so readers of the website can still drag the most important
-        parameter. The frames are drawn once, in a figure of their own: the
-        live sliders and figure do not move.
+    controls : dict
+        ``{keyword: widget}``; each widget's ``value`` is passed to ``draw``
+        under that keyword.
+    ncols, figsize, dpi : int, tuple, int
+        Layout of the figure (one row of ``ncols`` axes).
+    flipbook : tuple or None
+        ``(keyword, values)``: the static page then gets a slider of its own
+        that steps through frames precomputed at these values of that control
+        (the others at their values when the explorer was built), so readers
+        of the website can still drag the most important parameter. The
+        frames are drawn once, in a figure of their own: the live sliders and
+        figure do not move.
     """
 
     def __init__(self, draw, controls, ncols=2, figsize=(9, 3.6), dpi=85, flipbook=None):

@@ -195,6 +195,8 @@ class ExplorerSpec:
                         dpi=self.dpi, flipbook=self.flipbook)
 
 
+#: Every registered explorer by name; :func:`register` adds to it, and
+#: ``ol.explore(name)`` builds one.
 EXPLORERS: dict[str, ExplorerSpec] = {}
 
 
