@@ -26,6 +26,9 @@ from . import rmsprop  # noqa: F401  (chapter 6: registers the explorer "rmsprop
 from . import adadelta  # noqa: F401  (chapter 7: registers the explorer "adadelta_scale")
 from . import adagrad  # noqa: F401  (chapter 5: registers the explorer "adagrad_quadratic")
 from . import adam  # noqa: F401  (chapter 8: registers the explorer "adam_path")
+from . import beyond_adam  # noqa: F401  (chapter 9: registers the explorer "beyond_adam")
+from . import lr_schedules  # noqa: F401  (chapter 10: registers the explorer "lr_schedule")
+from . import showdown  # noqa: F401  (chapter 11: registers the explorer "showdown_sensitivity")
 from . import playground  # noqa: F401  (chapter 12: registers the explorer "playground")
 
 __all__ = ["gd_rate", "gd_best_lr", "measured_rate", "gd_quadratic", "EXPLORERS",
