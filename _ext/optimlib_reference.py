@@ -16,6 +16,8 @@ code does: ``optimlib.Adam`` (the package's top-level name), ``Quadratic``
   ``type: description`` whenever it holds a colon, so "``f - f*``: how far ..."
   would show "f - f*" as a type. The book writes no types there: the first line is
   kept as the description.
+- The fields of a NamedTuple (``Control``) are shown in its signature, not again as
+  members whose docstring says "Alias for field number 0".
 """
 import importlib
 import pkgutil
@@ -142,7 +144,16 @@ class Submodules(SphinxDirective):
         return holder.children
 
 
+def _skip_tuple_fields(app, what, name, obj, skip, options):
+    # a NamedTuple's fields are in its signature; their docstrings only say
+    # "Alias for field number 0"
+    if what == "class" and type(obj).__name__ == "_tuplegetter":
+        return True
+    return None
+
+
 def setup(app):
+    app.connect("autodoc-skip-member", _skip_tuple_fields)
     app.add_directive("optimlib-submodules", Submodules)
     app.connect("missing-reference", _resolve)
     # before napoleon (priority 500) turns the first line into a type
