@@ -1,5 +1,6 @@
 """Chapter 12: Reddi's landscape, run's time-dependent gradients and projection, the fused
 runner against optimlib.run, the tuned learning rates, the presets and the playground."""
+import json
 import warnings
 
 import matplotlib
@@ -205,7 +206,7 @@ def test_start_fractions_round_trip():
 def test_presets_are_settings_of_the_explorer():
     spec = EXPLORERS["playground"]
     for preset, values in pg.PRESETS.items():
-        assert set(values) == set(spec.controls), preset
+        assert set(values) == set(spec.controls) - {"preset"}, preset
         for key, value in values.items():
             assert spec.controls[key].snap(value) == pytest.approx(value), (preset, key)
 
@@ -233,7 +234,13 @@ def test_every_preset_draws_and_reports():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             message = pg.playground(_axes(), **values)
+            # the preset control gives the same picture and report, whatever the others say
+            other = {**values, "landscape": "Himmelblau", "steps": 10.0, "sgd": False}
+            named = pg.playground(_axes(), preset=preset, **other)
         assert message.startswith(values["landscape"]), message
+        assert named == f"Preset “{preset}”: " + message
+    with pytest.raises(ValueError, match="Invalid preset"):
+        pg.playground(_axes(), preset="banana", **pg.PRESETS["long valley"])
 
 
 def test_custom_settings_draw_without_warnings():
@@ -243,6 +250,7 @@ def test_custom_settings_draw_without_warnings():
     rng = np.random.default_rng(12)
     diverged = 0
     for values in random_settings(spec, 150, rng):
+        values["preset"] = pg.CUSTOM
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             message = pg.playground(_axes(), **values)
@@ -258,14 +266,29 @@ def test_no_optimizer_ticked_says_so():
     assert pg.playground(_axes(), **values).endswith("no optimizer ticked")
 
 
-def test_open_playground_moves_every_control_to_a_preset():
-    explorer = pg.open_playground("saddle point")
-    assert explorer.values() == pytest.approx(pg.PRESETS["saddle point"])
-    explorer.chooser.value = "Reddi's counterexample"
-    assert explorer.values() == pytest.approx(pg.PRESETS["Reddi's counterexample"])
-    assert explorer.message.startswith("Reddi")
+def test_explore_moves_every_control_to_a_preset():
+    explorer = pg.explore("saddle point")
+    assert explorer.values() == pytest.approx({**pg.PRESETS["saddle point"],
+                                               "preset": "saddle point"})
+    explorer.controls["preset"].value = "Reddi's counterexample"
+    assert explorer.values() == pytest.approx({**pg.PRESETS["Reddi's counterexample"],
+                                               "preset": "Reddi's counterexample"})
+    assert explorer.message.startswith("Preset “Reddi's counterexample”: Reddi")
     explorer.controls["steps"].value = 100.0          # a move of one's own: a custom setting
-    assert explorer.chooser.value == "(your own settings)"
+    assert explorer.controls["preset"].value == pg.CUSTOM
+    assert explorer.message.startswith("Reddi (C = 3), 100 steps")
     assert explorer.values()["landscape"] == "Reddi (C = 3)"
     with pytest.raises(ValueError, match="Invalid preset"):
-        pg.open_playground("banana")
+        pg.explore("banana")
+
+
+def test_the_website_steps_through_every_preset():
+    explorer = pg.explore()
+    frames = explorer.frames(*EXPLORERS["playground"].flipbook)
+    assert [value for value, _, _ in frames] == list(pg.PRESETS)
+    for (preset, message, png), values in zip(frames, pg.PRESETS.values()):
+        assert message.startswith(f"Preset “{preset}”: {values['landscape']}")
+        assert png.startswith(b"\x89PNG")
+    page = explorer.snapshot_html()          # every frame's report is in the page's script
+    for _, message, _ in frames:
+        assert json.dumps(message)[1:-1] in page

@@ -10,8 +10,9 @@ r"""Chapter 12, the playground: every optimizer of the course on every landscape
 - :func:`steps_to_tolerance`, :func:`leaderboard`: who gets where first;
 - :data:`HYPERPARAMETERS`: each optimizer's settings per landscape, and
   :data:`PRESETS`, the settings of the classic pictures;
-- the explorer ``playground`` (:func:`playground`) and :func:`open_playground`,
-  which opens it at a preset and adds a preset chooser.
+- the explorer ``playground`` (:func:`playground`) and :func:`explore`,
+  which opens it at a preset and keeps its preset dropdown and the other
+  controls in step.
 
 :func:`race` writes every optimizer as one update with per-row coefficients
 (:math:`K` rows, one per optimizer; :math:`t` the step, from 1):
@@ -43,22 +44,30 @@ from matplotlib.collections import LineCollection
 from ..functions import Beale, Bowl, Himmelblau, Quadratic, Reddi, Rosenbrock, Saddle
 from ..optimizers import (SGD, AdaGrad, Adadelta, Adam, AdaMax, AdamW, Momentum, NAdam,
                           Nesterov, RMSProp)
-from ..plots import contour_segments, plot_loss, plot_path, style_of
+from ..plots import contour_segments, style_of
 from ..run import Result
 from .registry import register
 
 __all__ = ["LANDSCAPES", "OPTIMIZERS", "HYPERPARAMETERS", "PRESETS", "TOL", "make_optimizer",
-           "race", "steps_to_tolerance", "leaderboard", "preset_runs", "playground",
-           "open_playground", "start_point", "start_fractions"]
+           "race", "steps_to_tolerance", "colour_key", "leaderboard", "preset_runs", "runs", "playground",
+           "explore", "start_point", "start_fractions", "CUSTOM"]
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
               "AMSGrad", "AdamW", "NAdam", "AdaMax")
 
-#: The playground's landscapes by the names its dropdown shows.
+def _square(land, xlim, ylim):
+    """``land`` with a square window (the paths panel draws every window as a square)."""
+    land.xlim, land.ylim = xlim, ylim
+    return land
+
+
+#: The playground's landscapes by the names its dropdown shows. Every window is a
+#: square, so that the paths panel (which shows the window in fractions of it) keeps
+#: the shapes; the bowl and the saddle get larger windows than their defaults.
 LANDSCAPES = {
     "long valley": Quadratic(kappa=50.0, angle=30.0),
-    "bowl x²/20 + y²": Bowl(),
-    "saddle": Saddle(),
+    "bowl x²/20 + y²": _square(Bowl(), (-10.0, 10.0), (-10.0, 10.0)),
+    "saddle": _square(Saddle(), (-2.0, 2.0), (-2.0, 2.0)),
     "Beale": Beale(),
     "Rosenbrock": Rosenbrock(),
     "Himmelblau": Himmelblau(),
@@ -312,7 +321,7 @@ LR_GRID = tuple(float(f"{c}e{k}") for k in range(-4, 1) for c in (1, 3)) + (10.0
 
 #: Where and for how long each landscape's learning rates are tuned:
 #: ``(x0, y0, steps)``, the start as fractions of the window (:func:`start_point`).
-TUNING = {"long valley": (0.1, 0.6, 100), "bowl x²/20 + y²": (0.15, 0.7, 100),
+TUNING = {"long valley": (0.1, 0.6, 100), "bowl x²/20 + y²": (0.15, 0.6, 100),
           "saddle": (0.125, 0.505, 100), "Beale": (0.61, 0.65, 200),
           "Rosenbrock": (0.125, 0.75, 1000), "Himmelblau": (0.5, 0.5, 100)}
 
@@ -364,7 +373,7 @@ HYPERPARAMETERS = {
     #   SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adadelta, Adam, AMSGrad, AdamW, NAdam, AdaMax
     "long valley": _lrs(1, 0.3, 1, 3, 0.3, 10, 1, 1, 10, 1, 3),
     "bowl x²/20 + y²": _lrs(0.3, 0.1, 0.3, 10, 10, 10, 1, 1, 10, 1, 1),
-    "saddle": _lrs(0.3, 0.1, 0.3, 1, 0.1, 10, 1, 1, 1, 0.1, 1),
+    "saddle": _lrs(0.3, 0.1, 0.3, 1, 0.3, 10, 1, 1, 1, 0.1, 1),
     "Beale": _lrs(0.03, 0.01, 0.003, 1, 0.1, 10, 0.3, 0.3, 0.3, 0.3, 1),
     "Rosenbrock": _lrs(0.001, 0.001, 0.001, 3, 0.01, 3, 1, 1, 0.1, 10, 1),
     "Himmelblau": _lrs(0.01, 0.01, 0.01, 1, 0.1, 10, 3, 3, 3, 0.3, 3),
@@ -415,14 +424,19 @@ def preset_runs(preset, steps=None):
     values = dict(PRESETS[preset])
     if steps is not None:
         values["steps"] = steps
-    return _runs(**values)
+    return runs(**values)
 
 
 def _selected(values):
     return [n for n in OPTIMIZERS if values.get(n.lower(), False)]
 
 
-def _runs(landscape, noise, lr_scale, steps, x0, y0, **selected):
+def runs(landscape, noise, lr_scale, steps, x0, y0, **selected):
+    """``(landscape, {name: Result}, {name: η})`` for a setting of the explorer's controls.
+
+    The keywords are the controls of the explorer ``playground`` (see
+    :func:`playground`); the runs go through :func:`race`.
+    """
     land = LANDSCAPES[landscape]
     names = _selected(selected)
     lrs, opts = {}, {}
@@ -438,12 +452,13 @@ def _runs(landscape, noise, lr_scale, steps, x0, y0, **selected):
 
 # -- the explorer ------------------------------------------------------------------------
 _LEVELS = 14
-_BOXES = ([0.055, 0.13, 0.30, 0.73], [0.43, 0.13, 0.27, 0.73], [0.745, 0.13, 0.25, 0.73])
+_BOXES = ([0.05, 0.12, 0.40, 0.80], [0.58, 0.12, 0.40, 0.80])
+_LOSS_LIM = (1e-12, 1e4)
 _BACKGROUND = {}
 
 
 def _background(name):
-    """Contour lines, limits of the loss axis, computed once per landscape."""
+    """Contour lines in window fractions and the tick labels, once per landscape."""
     if name not in _BACKGROUND:
         land = LANDSCAPES[name]
         X, Y, Z = land.grid(100)
@@ -451,146 +466,198 @@ def _background(name):
         hi = float(np.max(gap))
         lo = max(float(np.percentile(gap, 0.5)), hi * 1e-8, 1e-12)
         lines = contour_segments(land, land.f_min + np.geomspace(lo, hi, _LEVELS))
-        top = 10.0 ** np.ceil(np.log10(hi) + 0.5)
-        _BACKGROUND[name] = {"lines": lines, "ylim": (1e-12, top)}
+        _BACKGROUND[name] = {"lines": [_fractions(land, seg) for seg in lines],
+                             "minima": _fractions(land, land.minima)}
     return _BACKGROUND[name]
 
 
-def _period_mean(result, period):
-    """The result with its loss replaced by the mean over the last ``period`` steps."""
-    loss = result.loss
-    c = np.cumsum(np.concatenate([[0.0], loss]))
-    t = np.arange(1, loss.size + 1)
+def _fractions(land, points):
+    """Points of the window as fractions of it (0 to 1 from its lower left corner)."""
+    lo = np.array([land.xlim[0], land.ylim[0]])
+    size = np.array([land.xlim[1] - land.xlim[0], land.ylim[1] - land.ylim[0]])
+    return (np.asarray(points, dtype=float) - lo) / size
+
+
+def _period_mean(values, period):
+    """The running mean of ``values`` over the last ``period`` entries (fewer at the start)."""
+    c = np.cumsum(np.concatenate([[0.0], values]))
+    t = np.arange(1, values.size + 1)
     lo = np.maximum(t - period, 0)
-    mean = (c[t] - c[lo]) / (t - lo)
-    return Result(result.name, result.landscape, result.path, mean, result.diverged_at)
+    return (c[t] - c[lo]) / (t - lo)
+
+
+def _label(number):
+    return f"{number:g}".replace("-", "−")
 
 
 def _draw_runs(axes, land, name, results, lrs, steps, tol=TOL):
-    """Paths on the contours, loss curves and the leaderboard (three axes).
+    r"""Paths on the contours and loss curves (two axes).
 
-    Titles sit below everything drawn (zorder 0.5), so that they belong to the
-    background the explorer keeps between frames.
+    Every axis is the same for every landscape and every setting: the paths
+    panel shows the window in fractions of it (0 to 1, its own coordinates
+    written at the corners), the loss panel :math:`(f - f^*)/(f_0 - f^*)`
+    against the step on fixed log axes. So the explorer keeps one background
+    and a new setting only draws the runs (well under 0.1 s).
     """
     bg = _background(name)
-    top = 3
     for ax, box in zip(axes, _BOXES):
-        ax.set_position(box)
+        if not np.allclose(ax.get_position(original=True).bounds, box):
+            ax.set_position(box)       # once: setting it again would undo the aspect's box
+    top = 3
     ax = axes[0]
     ax.add_collection(LineCollection(bg["lines"], colors="#b0b0b0", linewidths=0.7,
                                      zorder=top))
-    ax.plot(*land.minima.T, "*", color="#4d4d4d", markersize=11, markeredgecolor="white",
+    ax.plot(*bg["minima"].T, "*", color="#4d4d4d", markersize=11, markeredgecolor="white",
             zorder=top + 2)
-    for r in results.values():
-        plot_path(r, ax=ax, markers=False, label="", zorder=top)
-    ax.set(xlim=land.xlim, ylim=land.ylim, xlabel="$x$", ylabel="$y$")
+    for n, r in results.items():
+        st = style_of(n)
+        p = _fractions(land, r.path)
+        ax.plot(p[:, 0], p[:, 1], lw=1.4, zorder=top, **st)
+        ax.plot(*p[0], "o", color=st["color"], markersize=6, markeredgecolor="white",
+                zorder=top + 1)
+        if r.diverged:
+            last = p[np.isfinite(p).all(axis=1)][-1]
+            ax.plot(*np.clip(last, 0.015, 0.985), "x", color=st["color"], markersize=9,
+                    markeredgewidth=2.5, zorder=top + 2)
+    for x, y, text, ha, va in [(0, -0.01, land.xlim[0], "left", "top"),
+                               (1, -0.01, land.xlim[1], "right", "top"),
+                               (-0.01, 0, land.ylim[0], "right", "bottom"),
+                               (-0.01, 1, land.ylim[1], "right", "top")]:
+        ax.text(x, y, _label(text), ha=ha, va=va, fontsize=8, zorder=top)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xticks=[0, 1], yticks=[0, 1], xticklabels=[],
+           yticklabels=[], xlabel="$x$", ylabel="$y$")
     ax.set_aspect("equal", adjustable="box")
     ax.set_title("paths (circle: start, star: minimum)", loc="left", fontsize=9, zorder=0.5,
                  y=1.01)
 
     ax = axes[1]
     period = getattr(land, "period", None)
-    curves = [_period_mean(r, period) if period else r for r in results.values()]
-    if curves:
-        plot_loss(curves, ax=ax, floor=bg["ylim"][0])
-        for artist in [*ax.lines, *ax.texts]:
-            artist.set_zorder(top)
-    ax.set(xlim=(0, max(steps, 1)), ylim=bg["ylim"], yscale="log", xlabel="step $t$",
-           ylabel=r"$f(\theta_t) - f^*$" + (f", mean of {period} steps" if period else ""))
-    ax.set_title("loss", loc="left", fontsize=9, zorder=0.5, y=1.01)
+    t = np.arange(1, steps + 1)
+    for n, r in results.items():
+        st = style_of(n)
+        gap = r.gap / (r.gap[0] if r.gap[0] > 0 else 1.0)   # started at a minimum: absolute
+        if period:
+            gap = _period_mean(gap, period)
+        gap = np.clip(gap[1:], _LOSS_LIM[0], None)
+        ax.plot(t, gap, lw=1.6, zorder=top, **st)
+        if r.diverged:
+            k = int(r.diverged_at) - 1
+            ax.plot(max(k, 1), min(gap[max(k - 1, 0)], 0.7 * _LOSS_LIM[1]), "x",
+                    color=st["color"], markersize=9, markeredgewidth=2.5, zorder=top + 1)
+    ax.axhline(tol, color="#7f7f7f", lw=0.8, ls=":", zorder=top)
+    ax.set(xscale="log", yscale="log", xlim=(1, 1000), ylim=_LOSS_LIM, xlabel="step $t$",
+           ylabel=r"$(f(\theta_t) - f^*)\,/\,(f(\theta_0) - f^*)$")
+    ax.set_yticks([1e-12, 1e-8, 1e-4, 1])
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_title(f"loss (dotted: tolerance {tol:g}; online problems: mean of a period)",
+                 loc="left", fontsize=8, zorder=0.5, y=1.01)
 
-    ax = axes[2]
+
+
+def colour_key(ax=None, names=OPTIMIZERS):
+    """The colour and line style of each optimizer (the book's), as a legend on ``ax``.
+
+    The explorer draws no legend of its own (a legend in every frame would cost
+    a third of the redraw budget); the chapter shows this key next to it.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(9.5, 0.9))
+    handles = [ax.plot([], [], lw=2, label=n, **style_of(n))[0] for n in names]
+    ax.legend(handles=handles, loc="center", ncol=6, frameon=False, fontsize=9,
+              handlelength=2.5)
     ax.set_axis_off()
-    ax.set(xlim=(0, 1), ylim=(0, 1))
-    board = leaderboard(results, tol, lrs).splitlines() if results else [
-        _HEADER, "no optimizer ticked"]
-    ax.set_title(f"leaderboard; steps: the first t with\nf − f* ≤ {tol:g}·(f₀ − f*)\n"
-                 f"{board[0]}",
-                 loc="left", fontsize=8, family="monospace", zorder=0.5,
-                 y=1.01)
-    order = sorted(results, key=lambda n: _rank(results[n], tol))
-    for i, row in enumerate(board[1:]):
-        color = style_of(order[i])["color"] if order else "#4d4d4d"
-        ax.text(0.0, 1.0 - 0.085 * i, row, family="monospace", fontsize=8, va="top",
-                color=color, zorder=top)
+    return ax
 
 
-def _message(name, land, results, steps, start, noise, lr_scale, tol=TOL):
+def _message(name, land, results, lrs, steps, start, noise, lr_scale, tol=TOL):
+    """The status line: the setting, then the leaderboard in one line, best first."""
     head = (f"{name}, {steps} steps from ({start[0]:.2f}, {start[1]:.2f}), "
             f"σ = {noise:g}, η × {lr_scale:.3g}")
     if not results:
         return head + ": no optimizer ticked"
-    ranked = sorted(results, key=lambda n: _rank(results[n], tol))
-    best = results[ranked[0]]
-    k = steps_to_tolerance(best, tol)
-    if best.diverged:
-        lead = "every run diverged"
-    elif k >= 0:
-        lead = f"first to tolerance: {ranked[0]} at step {k}"
-    else:
-        lead = (f"none at tolerance; lowest f − f*: {ranked[0]} "
-                f"({float(best.gap[-1]):.2g})")
-    gone = [f"{n} diverged at step {int(results[n].diverged_at)}" for n in ranked
-            if results[n].diverged]
-    return "; ".join([head + ": " + lead] + gone)
+    entries = []
+    for n in sorted(results, key=lambda n: _rank(results[n], tol)):
+        r = results[n]
+        if r.diverged:
+            entries.append(f"{n} (η = {lrs[n]:.2g}) diverged at step {int(r.diverged_at)}")
+            continue
+        k = steps_to_tolerance(r, tol)
+        where = f"at tolerance in {k} steps" if k >= 0 else "not at tolerance"
+        entries.append(f"{n} (η = {lrs[n]:.2g}) {where}, final f − f* "
+                       f"{float(r.gap[-1]):.1e}")
+    return f"{head}. Leaderboard: " + "; ".join(f"{i}. {e}" for i, e in
+                                                enumerate(entries, start=1))
 
 
-_STEPS_FRAMES = [10, 20, 50, 100, 200, 500, 1000]
+CUSTOM = "(your own settings)"
 
 
-@register("playground", chapter="12_playground", ncols=3, figsize=(11, 4.2), dpi=75,
-          flipbook=("steps", _STEPS_FRAMES),
+@register("playground", chapter="12_playground", ncols=2, figsize=(9.5, 4.2), dpi=80,
+          flipbook=("preset", list(PRESETS)),
+          preset=("preset", CUSTOM, (CUSTOM, *PRESETS)),
           landscape=("landscape", "Rosenbrock", tuple(LANDSCAPES)),
           noise=("gradient noise σ", 0.0, 0.0, 2.0, 0.05),
           lr_scale=("η × (each default η)", 1.0, 0.01, 100.0, 0.1, True),
-          steps=("steps", 200.0, 10.0, 1000.0, 0.1, True),
+          steps=("steps", 10 ** 2.3, 10.0, 1000.0, 0.1, True),
           x0=("start x (0 left, 1 right)", 0.125, 0.0, 1.0, 0.005),
           y0=("start y (0 bottom, 1 top)", 0.75, 0.0, 1.0, 0.005),
           **{n.lower(): (n, n in ("SGD", "Momentum", "Adam")) for n in OPTIMIZERS})
-def playground(axes, landscape, noise, lr_scale, steps, x0, y0, **selected):
+def playground(axes, landscape, noise, lr_scale, steps, x0, y0, preset=CUSTOM, **selected):
     r"""Race the ticked optimizers on one landscape; paths, loss curves and leaderboard.
 
-    ``landscape`` is a key of :data:`LANDSCAPES`; ``noise`` the standard
-    deviation :math:`\sigma` of Gaussian noise added to every gradient
-    component (seeded, the same for every optimizer); ``lr_scale`` multiplies
-    every optimizer's learning rate :math:`\eta` of :data:`HYPERPARAMETERS`;
+    ``preset`` is :data:`CUSTOM` (use the other controls) or a key of
+    :data:`PRESETS`, whose values then replace all the others. ``landscape``
+    is a key of :data:`LANDSCAPES`; ``noise`` the standard deviation
+    :math:`\sigma` of Gaussian noise added to every gradient component
+    (seeded, the same for every optimizer); ``lr_scale`` multiplies every
+    optimizer's learning rate :math:`\eta` of :data:`HYPERPARAMETERS`;
     ``steps`` is rounded to a whole number; the start is at the fractions
-    ``x0``, ``y0`` of the window (:func:`start_point`); the keywords
-    ``sgd``, ``momentum``, ... (True/False) tick the optimizers of
-    :data:`OPTIMIZERS`. ``axes[0]``: the paths on the contours; ``axes[1]``:
-    :math:`f(\theta_t) - f^*` (log scale, fixed limits); ``axes[2]``: the
-    :func:`leaderboard`. Returns the report: who reached the tolerance first
-    (or the lowest loss) and which runs diverged, at which step.
+    ``x0``, ``y0`` of the window (:func:`start_point`); the keywords ``sgd``,
+    ``momentum``, ... (True/False) tick the optimizers of :data:`OPTIMIZERS`.
+    ``axes[0]``: the paths on the contours (in fractions of the window, its
+    coordinates at the corners); ``axes[1]``:
+    :math:`(f(\theta_t) - f^*)/(f(\theta_0) - f^*)` against :math:`t` (log
+    scales, fixed limits). Returns the report, the leaderboard in one line:
+    the runs best first, each with its :math:`\eta`, the step at which it
+    reached the tolerance (or "not at tolerance") and its final
+    :math:`f - f^*`, or the step at which it diverged.
     """
+    if preset != CUSTOM:
+        if preset not in PRESETS:
+            raise ValueError(f"Invalid preset: {preset!r} (one of {', '.join(PRESETS)})")
+        values = PRESETS[preset]
+        landscape, noise, lr_scale, steps, x0, y0 = (values[k] for k in (
+            "landscape", "noise", "lr_scale", "steps", "x0", "y0"))
+        selected = {n.lower(): values[n.lower()] for n in OPTIMIZERS}
     steps = int(round(steps))
-    land, results, lrs = _runs(landscape, noise, lr_scale, steps, x0, y0, **selected)
+    land, results, lrs = runs(landscape, noise, lr_scale, steps, x0, y0, **selected)
     _draw_runs(axes, land, landscape, results, lrs, steps)
-    return _message(landscape, land, results, steps, start_point(land, x0, y0), noise,
-                    lr_scale)
+    head = "" if preset == CUSTOM else f"Preset “{preset}”: "
+    return head + _message(landscape, land, results, lrs, steps, start_point(land, x0, y0),
+                           noise, lr_scale)
 
 
-def open_playground(preset=None):
-    """The live playground, at a preset's settings (or the defaults), with a preset chooser.
+def explore(preset=None):
+    """The live playground, opened at a preset (or at the defaults).
 
-    Choosing a preset in the chooser moves every control to that preset's
-    values (one redraw); the page's static version is the flipbook over the
-    number of steps at the settings it was opened with.
+    In Jupyter, choosing a preset in its dropdown also moves every other
+    control to that preset's values, and moving any other control sets the
+    dropdown back to :data:`CUSTOM`, so that the controls always show what is
+    drawn. On the website the preset dropdown is the flipbook: it steps
+    through the five presets, drawn when the book was built.
     """
-    import ipywidgets as widgets
-
     from .registry import EXPLORERS
 
     if preset is not None and preset not in PRESETS:
         raise ValueError(f"Invalid preset: {preset!r} (one of {', '.join(PRESETS)})")
-    explorer = EXPLORERS["playground"].build(**(PRESETS[preset] if preset else {}))
-    custom = "(your own settings)"
-    chooser = widgets.Dropdown(options=[custom, *PRESETS], value=preset or custom,
-                               description="preset", style={"description_width": "initial"},
-                               layout=widgets.Layout(width="300px"))
+    start = {**PRESETS[preset], "preset": preset} if preset else {}
+    explorer = EXPLORERS["playground"].build(**start)
     busy = [False]
 
-    def choose(change):
-        if change["new"] in PRESETS:
+    def follow(change):
+        if change["new"] in PRESETS and not busy[0]:
             busy[0] = True
             try:
                 explorer.set_values(PRESETS[change["new"]])
@@ -598,12 +665,15 @@ def open_playground(preset=None):
                 busy[0] = False
 
     def moved(change):
-        if not busy[0] and chooser.value != custom:
-            chooser.value = custom
+        if not busy[0] and explorer.controls["preset"].value != CUSTOM:
+            busy[0] = True
+            try:
+                explorer.set_values({"preset": CUSTOM})
+            finally:
+                busy[0] = False
 
-    chooser.observe(choose, names="value")
-    for w in explorer.controls.values():
-        w.observe(moved, names="value")
-    explorer.widget.children = (chooser, *explorer.widget.children)
-    explorer.chooser = chooser
+    explorer.controls["preset"].observe(follow, names="value")
+    for key, w in explorer.controls.items():
+        if key != "preset":
+            w.observe(moved, names="value")
     return explorer
