@@ -48,9 +48,10 @@ from ..plots import contour_segments, style_of
 from ..run import Result
 from .registry import register
 
-__all__ = ["LANDSCAPES", "OPTIMIZERS", "HYPERPARAMETERS", "PRESETS", "TOL", "make_optimizer",
-           "race", "steps_to_tolerance", "colour_key", "leaderboard", "preset_runs", "runs", "playground",
-           "explore", "start_point", "start_fractions", "CUSTOM"]
+__all__ = ["LANDSCAPES", "OPTIMIZERS", "HYPERPARAMETERS", "PRESETS", "TOL", "CUSTOM",
+           "LR_GRID", "TUNING", "REDDI_SETTINGS", "make_optimizer", "race",
+           "steps_to_tolerance", "tuning_score", "tune_lrs", "colour_key", "leaderboard",
+           "preset_runs", "runs", "playground", "explore", "start_point", "start_fractions"]
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
               "AMSGrad", "AdamW", "NAdam", "AdaMax")
@@ -260,7 +261,7 @@ def race(optimizers, landscape, steps=100, start=None, noise=0.0, seed=0, blowup
 
 # -- scores ------------------------------------------------------------------------------
 def steps_to_tolerance(result, tol=TOL):
-    r"""First step :math:`t` with :math:`f(\theta_t) - f^* \le` ``tol`` :math:`\cdot\,(f(\theta_0) - f^*)`.
+    r"""First step :math:`t` with :math:`f(\theta_t) - f^*` at most ``tol`` times :math:`f(\theta_0) - f^*`.
 
     ``result`` is one run's :class:`~optimlib.run.Result`; -1 if it never got
     there in its steps (or diverged first).
@@ -334,7 +335,7 @@ REDDI_SETTINGS["AMSGrad"] = {"lr": 0.05, "beta1": 0.0, "beta2": 0.1}
 
 
 def tuning_score(result):
-    r"""The mean of :math:`\log_{10}\big((f(\theta_t) - f^*)/(f(\theta_0) - f^*)\big)` over :math:`t \ge 1`.
+    r"""The mean over :math:`t \ge 1` of :math:`\log_{10}\big((f(\theta_t) - f^*)/(f(\theta_0) - f^*)\big)`.
 
     The area under the log-loss curve, per step: lower is better; it rewards
     getting low early as well as ending low. Gaps below :math:`10^{-12}` of
