@@ -276,3 +276,22 @@ def test_explorer_prediction_line_is_the_exact_expectation_and_divergence_is_rep
             assert "expected" not in line and "diverged" not in line
     finally:
         plt.close(fig)
+
+
+def test_bad_arguments_raise_errors_that_name_them():
+    with pytest.raises(ValueError, match="Invalid beta"):
+        L.effective_samples(1.0, 3)
+    with pytest.raises(ValueError, match="Invalid t"):
+        L.effective_samples(0.9, 0)
+    with pytest.raises(ValueError, match="Invalid momentum"):
+        L.form_gap(0.1, 0.1, 1.0, 1.0, 3)
+    with pytest.raises(ValueError, match="Invalid gamma"):
+        L.form_gap(0.1, 1.5, 0.9, 1.0, 3)
+    with pytest.raises(ValueError, match="Invalid lr"):
+        L.adam_floor(-0.1, [1.0])
+    with pytest.raises(ValueError, match="Invalid sigma"):
+        L.expected_gap(0.1, [1.0], -1.0, [1.0], 5)
+    with pytest.raises(ValueError, match="Invalid momentum"):
+        L.expected_gap(0.1, [1.0], 1.0, [1.0], 5, momentum=1.0)
+    with pytest.raises(ValueError, match="Invalid steps"):
+        L.adam_start(0, 10)

@@ -52,6 +52,22 @@ SCHEDULES = ("constant", "step", "exponential", "1/t", "1/√t", "linear", "cosi
              "one-cycle")
 
 
+def _nonneg(name, value):
+    """``value`` as a float array with every entry finite and >= 0, or a ValueError naming it."""
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr) & (arr >= 0)):
+        raise ValueError(f"Invalid {name}: {value!r} (must be finite and >= 0)")
+    return arr
+
+
+def _beta(name, value):
+    """A decay rate in [0, 1) (number or array), or a ValueError naming it."""
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr) & (arr >= 0) & (arr < 1)):
+        raise ValueError(f"Invalid {name}: {value!r} (must be in [0, 1))")
+    return arr
+
+
 def _whole(name, value, low):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"Invalid {name}: {value!r} (a whole number is expected)")
@@ -315,7 +331,7 @@ def adam_floor(lr, noise_std):
     deviation. ``lr`` = :math:`\eta` (number or array), ``noise_std`` = the
     :math:`\sigma_i`.
     """
-    return np.asarray(lr, dtype=float) / 4.0 * float(np.sum(noise_std))
+    return _nonneg("lr", lr) / 4.0 * float(np.sum(_nonneg("noise_std", noise_std)))
 
 
 # -- the start of Adam: how many gradients the averages hold ----------------------------
@@ -338,8 +354,11 @@ def effective_samples(beta, t):
     ``beta`` = :math:`\beta` (:math:`\beta_2` for :math:`\hat v`, :math:`\beta_1`
     for :math:`\hat m`), ``t`` = :math:`t` (numbers or arrays).
     """
-    beta = np.asarray(beta, dtype=float)
-    bt = beta ** np.asarray(t, dtype=float)
+    beta = _beta("beta", beta)
+    t = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(t) & (t >= 1)):
+        raise ValueError(f"Invalid t: {t!r} (steps start at t = 1)")
+    bt = beta ** t
     return (1 + beta) * (1 - bt) / ((1 - beta) * (1 + bt))
 
 
@@ -455,9 +474,13 @@ def form_gap(lr, gamma, momentum, buffer_norm, k):
     ``lr`` = :math:`\eta`, ``gamma`` = :math:`\gamma`, ``momentum`` =
     :math:`\mu`, ``buffer_norm`` = :math:`\lVert b_s\rVert`, ``k`` = :math:`k`.
     """
-    mu = np.asarray(momentum, dtype=float)
-    k = np.asarray(k, dtype=float)
-    return (1 - gamma) * lr * buffer_norm * mu * (1 - mu ** k) / (1 - mu)
+    mu = _beta("momentum", momentum)
+    gamma = _nonneg("gamma", gamma)
+    if np.any(gamma > 1):
+        raise ValueError(f"Invalid gamma: {gamma!r} (a decay factor in [0, 1])")
+    k = _nonneg("k", k)
+    return (1 - gamma) * _nonneg("lr", lr) * _nonneg("buffer_norm", buffer_norm) * mu * (
+        1 - mu ** k) / (1 - mu)
 
 
 def best_on_grid(values, grid):
@@ -619,10 +642,10 @@ def momentum_forms(model, data, schedule, momentum, epochs, batch_size, seed=0,
     Up to the first change of :math:`\eta_t` the two forms agree to rounding
     (chapter 3's theorem), so ``distance`` is about 0 there.
     """
-    from ..training import _unpack, batch_order
+    from ..training import batch_order
     from .momentum import PyTorchMomentum
 
-    X, y, _, _ = _unpack(data)
+    X, y = (data.X_train, data.y_train) if hasattr(data, "X_train") else tuple(data)[:2]
     X, y = model.check_data(X, y)
     batches = batch_order(len(y), batch_size, epochs, seed)
     start = model.init(seed=seed)
