@@ -65,7 +65,8 @@ __all__ = ["NAMES", "SEEDS", "GRID", "TOLERANCE", "RATIO", "TASK_NAMES", "CLAIMS
            "ProgressLine", "plot_sensitivity", "plot_curves", "showdown_sensitivity"]
 
 # The optimizers compared, in the order of the course.
-NAMES = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam", "AdamW")
+NAMES = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam", "AdamW",
+         "NAdam", "AdaMax")
 SEEDS = (0, 1, 2, 3, 4)
 TOLERANCE = 0.10      # the good range, and the target: within 10 % of the best
 RATIO = 1.5           # "about as fast": times to target within a factor 1.5
@@ -90,6 +91,8 @@ GRID = lr_grid()
 # -- tasks ---------------------------------------------------------------------------------
 TASK_NAMES = ("breast_cancer", "digits", "bag_of_words")
 _TITLES = {"breast_cancer": "breast cancer", "digits": "digits", "bag_of_words": "bag of words"}
+# validation-loss range of each task's figures (start: ln 2, ln 10, ln 2)
+_YLIM = {"breast_cancer": (0.1, 1.0), "digits": (0.15, 3.0), "bag_of_words": (0.38, 1.0)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,30 +138,30 @@ def get_task(name):
     - ``"breast_cancer"``: binary logistic regression, :math:`\lambda = 10^{-3}`,
       standardised features, 15 epochs of :math:`B = 32` (165 steps).
     - ``"digits"``: MLP 64-16-10 (tanh), :math:`\lambda = 10^{-4}`, standardised
-      pixels, 5 epochs of :math:`B = 32` (170 steps).
+      pixels, 5 epochs of :math:`B = 64` (85 steps).
     - ``"bag_of_words"``: binary logistic regression, :math:`\lambda = 10^{-3}`,
       raw counts of :func:`optimlib.bag_of_words`, 6 epochs of :math:`B = 32`
       (228 steps).
 
-    The validation loss is recorded 16 times per run (every ``steps // 16`` steps).
+    The validation loss is recorded every ``steps // 16`` steps and after the last one
+    (17 checkpoints after the start, for each of these tasks).
     """
     if isinstance(name, Task):
         return name
     if name == "breast_cancer":
         data = load_dataset("breast_cancer")
         model = LogisticRegression(data.n_features, l2=1e-3)
-        epochs, inputs = 15, "dense"
+        epochs, inputs, batch_size = 15, "dense", 32
     elif name == "digits":
         data = load_dataset("digits")
         model = MLP(data.n_features, hidden=16, n_classes=10, l2=1e-4)
-        epochs, inputs = 5, "dense"
+        epochs, inputs, batch_size = 5, "dense", 64
     elif name == "bag_of_words":
         data = bag_of_words()
         model = LogisticRegression(data.n_features, l2=1e-3)
-        epochs, inputs = 6, "sparse"
+        epochs, inputs, batch_size = 6, "sparse", 32
     else:
         raise ValueError(f"Invalid task: {name!r} (one of {', '.join(TASK_NAMES)})")
-    batch_size = 32
     steps = epochs * math.ceil(len(data.y_train) / batch_size)
     return Task(name, _TITLES[name], model, data, epochs, batch_size, max(1, steps // 16),
                 inputs)
@@ -216,8 +219,9 @@ class Sweep:
 
     steps, grad_evals : step and example gradients per copy at each checkpoint, ``(C+1,)``.
     val_loss : validation loss at the checkpoints, ``(C+1, S, G)``; NaN after a divergence.
-    diverged_at : ``(S, G)``, the step after which a copy's loss stopped being finite or
-        exceeded ``blowup`` times its start (at least ``blowup``), or -1.
+    diverged_at : ``(S, G)``, the step after which a copy's loss (mini-batch or validation)
+        stopped being finite or exceeded ``blowup`` times the start's validation loss
+        (and at least ``blowup``), or -1.
     val_metric, test_loss, test_metric : after the last step, ``(S, G)`` (NaN if diverged).
     batches : per seed, the row indices of every step's mini-batch.
     params : the final parameters, arrays of shape ``(S, G, ...)``.
@@ -293,8 +297,8 @@ def sweep(optimizer, task, lrs=GRID, seeds=SEEDS, blowup=1e6, progress=None):
         return diverged_at < 0
 
     with np.errstate(all="ignore"), _one_blas_thread():
-        limit = blowup * np.maximum(1.0, model.loss(params, X, y))
         val_loss[0] = model.loss(params, data.X_val, data.y_val)
+        limit = blowup * np.maximum(1.0, val_loss[0])
         c = 1
         for t in range(1, steps + 1):
             for s in range(S):
@@ -600,43 +604,72 @@ def _band(ax, x, values, color, alpha=0.2):
     return mean
 
 
+def _plain_log_labels(axis, low, high):
+    """Tick labels such as 0.2 and 0.5 (not 2×10⁻¹) on a log axis from ``low`` to
+    ``high``; over more than half a decade only the minor ticks 2, 3 and 5 are labelled."""
+    from matplotlib.ticker import FuncFormatter
+
+    wide = math.log10(high / low) > 0.6
+
+    def label(v, _):
+        lead = round(v / 10 ** math.floor(math.log10(v) + 1e-9), 6)
+        return f"{v:.2g}" if not wide or lead in (1, 2, 3, 5) else ""
+
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(FuncFormatter(label))
+
+
 def plot_sensitivity(results, axes=None, ylim=None, tolerance=TOLERANCE):
     """Small multiples: final validation loss against the learning rate, one panel per optimizer.
 
-    Each panel draws its optimizer in its colour (mean over seeds, 95 % band,
-    the good range shaded on the axis, the selected rate marked) over the
-    others in light grey. ``results`` is ``{name: Sweep}``. Returns the axes.
+    Each panel draws its optimizer in its colour (mean over seeds with its 95 %
+    band, the selected rate as a dot, the good range as a bar on the axis) over
+    the others in light grey; both axes are logarithmic and values above the
+    top of ``ylim`` (default: the task's range) are drawn at the top.
+    ``results`` is ``{name: Sweep}``. Returns the axes.
     """
     names = list(results)
     if axes is None:
         import matplotlib.pyplot as plt
 
         ncols = math.ceil(len(names) / 2)
-        _, axes = plt.subplots(2, ncols, figsize=(2.1 * ncols + 0.6, 4.6), sharex=True,
+        _, axes = plt.subplots(2, ncols, figsize=(2.05 * ncols + 0.7, 4.4), sharex=True,
                                sharey=True)
     flat = np.asarray(axes).reshape(-1)
+    first = next(iter(results.values()))
+    lo, hi = ylim if ylim is not None else _YLIM.get(first.task, (None, None))
     sel = {n: select(r.final_val_loss, r.lrs, tolerance) for n, r in results.items()}
+
+    def clip(v):
+        return v if hi is None else np.minimum(v, hi)
+
     for ax, name in zip(flat, names):
         for other in names:
             if other != name:
-                ax.plot(results[other].lrs, sel[other].mean, color="#c8c8c8", lw=0.8)
-        r, st = results[name], style_of(name)
-        mean = _band(ax, r.lrs, r.final_val_loss, st["color"])
-        ax.plot(r.lrs, np.where(np.isfinite(sel[name].mean), mean, np.nan), lw=1.8, **st)
-        s = sel[name]
-        ax.plot(s.lr, s.best, "o", color=st["color"], ms=5, mec="white")
-        ax.axvspan(s.good_low / 10 ** 0.15, s.good_high * 10 ** 0.15, ymin=0, ymax=0.04,
+                ax.plot(results[other].lrs, clip(sel[other].mean), color="#c8c8c8", lw=0.8)
+        r, st, s = results[name], style_of(name), sel[name]
+        mean, half = mean_ci(r.final_val_loss, axis=0)
+        shown = mean <= (np.inf if hi is None else hi)          # no band above the chart
+        floor = 1e-12 if lo is None else lo                     # an interval reaching 0
+        ax.fill_between(r.lrs, np.where(shown, np.maximum(mean - half, floor), np.nan),
+                        np.where(shown, clip(mean + half), np.nan), color=st["color"],
+                        alpha=0.25, lw=0)
+        ax.plot(r.lrs, clip(np.where(np.isfinite(s.mean), mean, np.nan)), lw=1.8, **st)
+        ax.plot(s.lr, s.best, "o", color=st["color"], ms=5, mec="white", zorder=5)
+        ax.axvspan(s.good_low / 10 ** 0.15, s.good_high * 10 ** 0.15, ymin=0, ymax=0.05,
                    color=st["color"], lw=0)
-        ax.set_xscale("log")
+        ax.set(xscale="log", yscale="log")
         ax.set_title(name, fontsize=10, loc="left", color=st["color"])
-        ax.grid(True, alpha=0.3)
+        ax.grid(True, which="major", alpha=0.3)
     for ax in flat[len(names):]:
         ax.set_visible(False)
-    if ylim is not None:
-        flat[0].set_ylim(*ylim)
-    for ax in np.asarray(axes).reshape(2, -1)[:, 0]:
+    if lo is not None:
+        flat[0].set_ylim(lo, hi)
+    _plain_log_labels(flat[0].yaxis, *flat[0].get_ylim())
+    grid = np.asarray(axes).reshape(2, -1)
+    for ax in grid[:, 0]:
         ax.set_ylabel("final val. loss")
-    for ax in np.asarray(axes).reshape(2, -1)[-1]:
+    for ax in grid[-1]:
         ax.set_xlabel("learning rate η")
     return axes
 
@@ -661,6 +694,7 @@ def plot_curves(results, names, ax=None, target=None, tolerance=TOLERANCE):
     if target is not None:
         ax.axhline(target, color="#555555", ls=":", lw=1.2)
     ax.set_yscale("log")
+    _plain_log_labels(ax.yaxis, *ax.get_ylim())
     ax.set(xlabel="example gradients computed", ylabel="validation loss")
     ax.grid(True, which="both", alpha=0.3)
     return ax
@@ -668,7 +702,6 @@ def plot_curves(results, names, ax=None, target=None, tolerance=TOLERANCE):
 
 # -- the explorer ---------------------------------------------------------------------------------
 _BY_TITLE = {v: k for k, v in _TITLES.items()}
-_YLIM = {"breast_cancer": (0.04, 1.0), "digits": (0.05, 3.0), "bag_of_words": (0.3, 1.0)}
 
 
 def _names_available():
@@ -724,9 +757,10 @@ def showdown_sensitivity(axes, task, lr):
     axes[1].set(xscale="log", yscale="log", ylim=ylim, xlim=(lrs[0] / 1.5, lrs[-1] * 1.5),
                 xlabel="learning rate η", ylabel="final validation loss")
     axes[1].set_title("mean over seeds; dotted: this η", loc="left", fontsize=9)
-    axes[1].legend(fontsize=7, ncol=2, frameon=False, loc="upper left")
+    axes[1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ax in axes:
         ax.grid(True, which="major", alpha=0.3)
+        _plain_log_labels(ax.yaxis, *ylim)
     parts = [f"{task}, η = {lrs[g]:.2g}:"]
     if finals:
         best = min(finals, key=finals.get)
