@@ -40,7 +40,7 @@ _LAZY = {
 }
 
 
-_LAZY_MODULES = {"plots", "widgets", "experiments"}
+_LAZY_MODULES = {"plots", "widgets", "experiments", "conventions"}
 
 
 def __getattr__(name):

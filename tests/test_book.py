@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+# Every executed notebook: the chapters, then the appendices that are notebooks.
+NOTEBOOKS = publish_settings.chapters()
 
 
 def toc_files():
@@ -32,14 +34,15 @@ def load(path):
 
 def test_every_chapter_is_in_the_toc_and_every_toc_entry_exists():
     listed = toc_files()
-    for nb in CHAPTERS:
+    assert set(CHAPTERS) < set(NOTEBOOKS)
+    for nb in NOTEBOOKS:
         assert f"chapters/{nb.stem}" in listed, f"{nb.name} is missing from _toc.yml"
     for entry in listed:
         assert list(ROOT.glob(entry + ".*")), f"_toc.yml lists {entry}, which does not exist"
     assert CHAPTERS, "no chapters found"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_chapter_is_committed_executed_and_clean(path):
     nb = load(path)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
@@ -60,7 +63,7 @@ def test_chapter_is_committed_executed_and_clean(path):
     assert path.stat().st_size < 3e6, "notebook too large: fewer or smaller stored images"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_widget_cells_are_ignored_by_nbval_and_nothing_else_is(path):
     for cell in load(path)["cells"]:
         if cell["cell_type"] != "code":
@@ -85,7 +88,7 @@ def test_chapter_has_objectives_exercises_and_solutions(path):
     assert "## Summary" in text
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_colab_setup_cell_uses_the_configured_repository(path):
     first_code = next(c for c in load(path)["cells"] if c["cell_type"] == "code")
     source = "".join(first_code["source"])
@@ -107,12 +110,12 @@ def test_changing_url_and_branch_in_the_config_changes_every_setup_cell(tmp_path
     assert changed.count("a-teacher/course-fork") == 1 and changed.count("spring-2027") == 1
     (tmp_path / "_config.yml").write_text(changed)
     copies = []
-    for path in CHAPTERS:
+    for path in NOTEBOOKS:
         copies.append(tmp_path / path.name)
         copies[-1].write_text(path.read_text())
     rewritten = publish_settings.sync(copies, tmp_path / "_config.yml")
     assert rewritten == copies
-    for original, copy in zip(CHAPTERS, copies):
+    for original, copy in zip(NOTEBOOKS, copies):
         new_nb, old_nb = nbformat.read(copy, as_version=4), nbformat.read(original, as_version=4)
         first = next(c for c in new_nb.cells if c.cell_type == "code").source
         assert ('%pip install -q "sgd-to-adam-optimlib @ '
