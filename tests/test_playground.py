@@ -261,6 +261,14 @@ def test_custom_settings_draw_without_warnings():
     assert diverged > 0       # the ranges do reach divergence
 
 
+def test_the_report_names_the_start_the_runs_take():
+    values = {**pg.PRESETS["Reddi's counterexample"], "x0": 0.0}   # x = -1.2, outside
+    message = pg.playground(_axes(), **values)
+    assert "from (-1.00, 0.96)" in message
+    _, results, _ = pg.runs(**values)
+    assert all(r.path[0, 0] == -1.0 for r in results.values())
+
+
 def test_no_optimizer_ticked_says_so():
     values = {**pg.PRESETS["long valley"], **{n.lower(): False for n in pg.OPTIMIZERS}}
     assert pg.playground(_axes(), **values).endswith("no optimizer ticked")

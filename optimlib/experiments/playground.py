@@ -636,8 +636,8 @@ def playground(axes, landscape, noise, lr_scale, steps, x0, y0, preset=CUSTOM, *
     land, results, lrs = runs(landscape, noise, lr_scale, steps, x0, y0, **selected)
     _draw_runs(axes, land, landscape, results, lrs, steps)
     head = "" if preset == CUSTOM else f"Preset “{preset}”: "
-    return head + _message(landscape, land, results, lrs, steps, start_point(land, x0, y0),
-                           noise, lr_scale)
+    start = land.project(start_point(land, x0, y0))     # as race starts: inside the set
+    return head + _message(landscape, land, results, lrs, steps, start, noise, lr_scale)
 
 
 def explore(preset=None):
