@@ -11,7 +11,7 @@ neither matplotlib's pyplot nor ipywidgets.
 import importlib
 
 from .functions import (LANDSCAPES, Beale, Bowl, Himmelblau, Landscape, Preconditioned,
-                        Quadratic, Rosenbrock, Saddle)
+                        Quadratic, Reddi, Rosenbrock, Saddle)
 from .optimizers import (SGD, AdaGrad, Adadelta, Adam, AdaMax, AdamW, Momentum, NAdam,
                          Nesterov, Optimizer, RMSProp)
 from .run import Result, contraction_rate, run, run_many
@@ -59,7 +59,7 @@ def __dir__():
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
            "AdamW", "NAdam", "AdaMax", "Optimizer", "OPTIMIZERS", "Landscape", "Quadratic", "Bowl",
-           "Rosenbrock", "Beale", "Saddle", "Himmelblau", "Preconditioned", "LANDSCAPES",
+           "Rosenbrock", "Beale", "Saddle", "Himmelblau", "Reddi", "Preconditioned", "LANDSCAPES",
            "Result", "run",
            "run_many", "contraction_rate", "STYLES", "style_of", "use_style",
            "plot_contours", "plot_path", "plot_loss", "plot_runs", "Explorer", "explore",
