@@ -708,66 +708,88 @@ def _names_available():
     return tuple(n for n in NAMES if hasattr(_optimizers, n))
 
 
-@register("showdown_sensitivity", chapter="11_showdown", ncols=2, figsize=(10, 3.9),
+_REL = (0.06, 2.0)      # the explorer's range of f / f(θ₀), the same for every task
+
+
+@register("showdown_sensitivity", chapter="11_showdown", ncols=3, figsize=(12, 3.8),
           flipbook=("lr", [float(v) for v in GRID]),
-          task=("task", "bag of words", tuple(_TITLES.values())),
-          lr=("learning rate η", 1e-2, 1e-4, 1e2, 0.5, True))
+          task=("task", "digits", tuple(_TITLES.values())),
+          lr=("learning rate η", 1e-2, float(GRID[0]), float(GRID[-1]), 0.5, True))
 def showdown_sensitivity(axes, task, lr):
     r"""Every optimizer at one learning rate :math:`\eta` = ``lr`` on one task.
 
-    ``axes[0]``: validation loss (mean over the seeds) against example
-    gradients at that :math:`\eta`; ``axes[1]``: the sensitivity curves (mean
-    final validation loss against :math:`\eta`, log axis) with :math:`\eta`
-    marked. ``task`` is the task's title ("breast cancer", "digits", "bag of
-    words"). The runs are those of :func:`showdown` (computed on first use).
-    Returns the report: the best optimizer at this :math:`\eta` and which
-    runs diverged, at which step.
+    Losses are shown relative to the task's starting validation loss
+    :math:`f(\theta_0)` (ln 2 for the logistic tasks), on the same axes for
+    every task, so that moving a control only redraws the curves.
+    ``axes[0]``: validation loss (mean over the seeds) at that :math:`\eta`
+    against the share of the budget of example gradients; ``axes[1]``: the
+    sensitivity curves (mean final validation loss against :math:`\eta`) with
+    :math:`\eta` dotted; ``axes[2]``: each optimizer's mean final validation
+    loss at that :math:`\eta` as a bar (the bars name the colours). ``task`` is
+    the task's title ("breast cancer", "digits", "bag of words"); ``lr`` is
+    moved to the nearest rate of the grid. The runs are those of
+    :func:`showdown` (computed on first use). Returns the report: the best
+    optimizer at this :math:`\eta` with its loss, and which runs diverged, at
+    which step.
     """
     key = _BY_TITLE[task]
     results = showdown(key, _names_available())
-    lrs = next(iter(results.values())).lrs
+    first = next(iter(results.values()))
+    lrs, budget = first.lrs, float(first.grad_evals[-1])
+    f0 = float(np.mean(first.val_loss[0]))
     g = int(np.argmin(np.abs(np.log10(lrs) - np.log10(lr))))
-    ylim = _YLIM[key]
+    lo, hi = _REL
+    names = list(results)
+    top = 3                     # above the axes (2.5): ticks and grid stay in the background
     finals, diverged = {}, []
-    for name, r in results.items():
+    for i, (name, r) in enumerate(results.items()):
         st = style_of(name)
+        runs = r.val_loss[:, :, g]                                   # (C+1, S)
+        alive = np.isfinite(runs).all(axis=1)
         with np.errstate(all="ignore"):
-            curve = np.nanmean(r.val_loss[:, :, g], axis=1) if np.any(
-                np.isfinite(r.val_loss[:, :, g])) else np.full(len(r.grad_evals), np.nan)
+            curve = np.where(alive, runs.mean(axis=1), np.nan) / f0
+        x = r.grad_evals / budget
         stops = r.diverged_at[:, g]
         if np.any(stops >= 0):
-            first = int(stops[stops >= 0].min())
-            diverged.append(f"{name} diverged at step {first}")
-            curve = np.where(np.isfinite(r.val_loss[:, :, g]).all(axis=1), curve, np.nan)
-            ok = np.flatnonzero(np.isfinite(curve))
+            diverged.append(f"{name} diverged at step {int(stops[stops >= 0].min())}")
+            ok = np.flatnonzero(alive)
             if ok.size:
-                axes[0].plot(r.grad_evals[ok[-1]], min(max(curve[ok[-1]], ylim[0]), ylim[1]),
-                             "x", color=st["color"], ms=7, mew=2)
+                axes[0].plot(x[ok[-1]], min(max(curve[ok[-1]], lo), hi), "x",
+                             color=st["color"], ms=7, mew=2, zorder=top)
         else:
-            finals[name] = float(curve[-1])
-        axes[0].plot(r.grad_evals, np.clip(curve, ylim[0], ylim[1]), lw=1.4, **st)
+            finals[name] = float(curve[-1]) * f0
+        axes[0].plot(x, np.clip(curve, lo, hi), lw=1.4, zorder=top, **st)
         mean = np.where(np.all(np.isfinite(r.final_val_loss), axis=0),
-                        np.mean(r.final_val_loss, axis=0), np.nan)
-        axes[1].plot(r.lrs, np.clip(mean, ylim[0], ylim[1]), lw=1.4, label=name, **st)
-    axes[1].axvline(lrs[g], color="#555555", lw=1, ls=":")
-    budget = next(iter(results.values())).grad_evals[-1]
-    axes[0].set(yscale="log", ylim=ylim, xlim=(0, budget), xlabel="example gradients",
-                ylabel="validation loss")
-    axes[0].set_title(f"{task}: all optimizers at η = {lrs[g]:.2g}", loc="left", fontsize=9)
-    axes[1].set(xscale="log", yscale="log", ylim=ylim, xlim=(lrs[0] / 1.5, lrs[-1] * 1.5),
-                xlabel="learning rate η", ylabel="final validation loss")
-    axes[1].set_title("mean over seeds; dotted: this η", loc="left", fontsize=9)
-    axes[1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    for ax in axes:
+                        np.mean(r.final_val_loss, axis=0), np.nan) / f0
+        axes[1].plot(r.lrs, np.clip(mean, lo, hi), lw=1.4, zorder=top, **st)
+        y = len(names) - 1 - i
+        if name in finals:
+            axes[2].barh(y, min(finals[name] / f0, hi) - lo, left=lo, height=0.7,
+                         color=st["color"], lw=0, zorder=top)
+        else:
+            axes[2].plot(lo * 1.1, y, "x", color=st["color"], ms=7, mew=2, zorder=top)
+    axes[1].axvline(lrs[g], color="#555555", lw=1, ls=":", zorder=top)
+    ylabel = "validation loss / start"
+    axes[0].set(yscale="log", ylim=_REL, xlim=(0, 1), ylabel=ylabel,
+                xlabel="share of the budget (example gradients)")
+    axes[1].set(xscale="log", yscale="log", ylim=_REL, xlim=(GRID[0] / 1.5, GRID[-1] * 1.5),
+                xlabel="learning rate η (dotted: the slider's)", ylabel="final " + ylabel)
+    axes[2].set(xscale="log", xlim=_REL, ylim=(-0.6, len(names) - 0.4),
+                yticks=range(len(names)), yticklabels=names[::-1],
+                xlabel="final validation loss / start, at this η")
+    for ax in axes[:2]:
         ax.grid(True, which="major", alpha=0.3)
-        _plain_log_labels(ax.yaxis, *ylim)
-    parts = [f"{task}, η = {lrs[g]:.2g}:"]
+        _plain_log_labels(ax.yaxis, lo, hi)
+    axes[2].grid(True, axis="x", which="major", alpha=0.3)
+    _plain_log_labels(axes[2].xaxis, lo, hi)
+    parts = [f"{task}, η = {lrs[g]:.2g}, mean of {len(first.seeds)} seeds:"]
     if finals:
         best = min(finals, key=finals.get)
-        parts.append(f"lowest final validation loss {best} ({finals[best]:.3f});")
+        parts.append(f"lowest final validation loss {best}, {finals[best]:.3f} "
+                     f"(start {f0:.3f});")
     if diverged:
         parts.append(f"{len(diverged)} of {len(results)} diverged (" + "; ".join(diverged)
                      + ")")
     else:
-        parts.append("none diverged")
+        parts.append("every run stayed finite")
     return " ".join(parts)
