@@ -113,6 +113,16 @@ def _batch_shape(optimizer, start):
                          f"shapes {shapes} (leading axes, one run per entry)") from None
 
 
+def _check_run_arguments(steps, noise, blowup):
+    """The checks :func:`run` (and every loop that promises to behave like it) makes."""
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+        raise ValueError(f"Invalid steps: {steps!r} (must be a whole number >= 0)")
+    if not noise >= 0:
+        raise ValueError(f"Invalid noise: {noise!r} (must be >= 0)")
+    if not blowup > 0:
+        raise ValueError(f"Invalid blowup: {blowup!r} (must be > 0)")
+
+
 def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1e6,
         name=None):
     """Take ``steps`` updates of ``optimizer`` on ``landscape``.
@@ -136,12 +146,7 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
     name : label for plots and reports; default ``optimizer.label`` (the class
         name, or "AMSGrad" for ``Adam(amsgrad=True)``).
     """
-    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
-        raise ValueError(f"Invalid steps: {steps!r} (must be a whole number >= 0)")
-    if not noise >= 0:
-        raise ValueError(f"Invalid noise: {noise!r} (must be >= 0)")
-    if not blowup > 0:
-        raise ValueError(f"Invalid blowup: {blowup!r} (must be > 0)")
+    _check_run_arguments(steps, noise, blowup)
     start = np.asarray(landscape.start if start is None else start, dtype=float)
     if start.shape[-1:] != (2,):
         raise ValueError(f"start points must have shape (2,) or (..., 2), got {start.shape}")

@@ -4,17 +4,7 @@ import pytest
 
 import optimlib as ol
 from optimlib.experiments import adam as A
-
-
-def _steps(opt, grads):
-    """Feed the gradients one by one to ``opt`` on a parameter starting at 0; return the steps."""
-    theta = np.zeros_like(np.asarray(grads[0], dtype=float))
-    out = []
-    for g in grads:
-        before = theta.copy()
-        opt.update(theta, np.array(g, dtype=float))
-        out.append(theta - before)
-    return np.array(out)
+from stepping import steps_of as _steps
 
 
 def _stream(seed=0, steps=60, n=4):

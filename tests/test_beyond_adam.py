@@ -11,16 +11,7 @@ from optimlib.data import load_dataset  # noqa: E402
 from optimlib.experiments import beyond_adam as ba  # noqa: E402
 from optimlib.models import LogisticRegression  # noqa: E402
 from optimlib.optimizers import AdaMax, NAdam  # noqa: E402
-
-
-def steps_of(opt, grads, theta0=0.0):
-    theta = np.full(np.shape(grads[0]), theta0, dtype=float)
-    out = []
-    for g in grads:
-        before = theta.copy()
-        opt.update(theta, np.array(g, dtype=float))
-        out.append(theta - before)
-    return np.array(out)
+from stepping import steps_of
 
 
 # -- the counterexample -------------------------------------------------------------------

@@ -45,7 +45,7 @@ from ..functions import Beale, Bowl, Himmelblau, Quadratic, Reddi, Rosenbrock, S
 from ..optimizers import (SGD, AdaGrad, Adadelta, Adam, AdaMax, AdamW, Momentum, NAdam,
                           Nesterov, RMSProp)
 from ..plots import contour_segments, style_of
-from ..run import Result
+from ..run import Result, _check_run_arguments
 from .registry import register
 
 __all__ = ["LANDSCAPES", "OPTIMIZERS", "HYPERPARAMETERS", "PRESETS", "TOL", "CUSTOM",
@@ -182,12 +182,7 @@ def race(optimizers, landscape, steps=100, start=None, noise=0.0, seed=0, blowup
     and projections are handled as in :func:`~optimlib.run.run`; a run is
     stopped as diverged by the same rule. Returns ``{name: Result}``.
     """
-    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
-        raise ValueError(f"Invalid steps: {steps!r} (must be a whole number >= 0)")
-    if not noise >= 0:
-        raise ValueError(f"Invalid noise: {noise!r} (must be >= 0)")
-    if not blowup > 0:
-        raise ValueError(f"Invalid blowup: {blowup!r} (must be > 0)")
+    _check_run_arguments(steps, noise, blowup)
     names = list(optimizers)
     opts = [optimizers[n] for n in names]
     start = np.asarray(landscape.start if start is None else start, dtype=float)
