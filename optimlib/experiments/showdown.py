@@ -633,7 +633,7 @@ def plot_sensitivity(results, axes=None, ylim=None, tolerance=TOLERANCE):
         import matplotlib.pyplot as plt
 
         ncols = math.ceil(len(names) / 2)
-        _, axes = plt.subplots(2, ncols, figsize=(2.05 * ncols + 0.7, 4.4), sharex=True,
+        _, axes = plt.subplots(2, ncols, figsize=(1.64 * ncols + 0.6, 4.2), sharex=True,
                                sharey=True)
     flat = np.asarray(axes).reshape(-1)
     first = next(iter(results.values()))
@@ -660,6 +660,7 @@ def plot_sensitivity(results, axes=None, ylim=None, tolerance=TOLERANCE):
                    color=st["color"], lw=0)
         ax.set(xscale="log", yscale="log")
         ax.set_title(name, fontsize=10, loc="left", color=st["color"])
+        ax.tick_params(labelsize=9)
         ax.grid(True, which="major", alpha=0.3)
     for ax in flat[len(names):]:
         ax.set_visible(False)
