@@ -64,12 +64,15 @@ __all__ = ["NAMES", "SEEDS", "GRID", "TOLERANCE", "RATIO", "TASK_NAMES", "CLAIMS
            "time_to_target", "Verdict", "verdict", "t_quantile", "mean_ci", "showdown",
            "ProgressLine", "plot_sensitivity", "plot_curves", "showdown_sensitivity"]
 
-# The optimizers compared, in the order of the course.
+#: The optimizers compared (names of :mod:`optimlib.optimizers` classes), in course order.
 NAMES = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam", "AdamW",
          "NAdam", "AdaMax")
+#: The seeds: each fixes a model's start and the order of its mini-batches.
 SEEDS = (0, 1, 2, 3, 4)
-TOLERANCE = 0.10      # the good range, and the target: within 10 % of the best
-RATIO = 1.5           # "about as fast": times to target within a factor 1.5
+#: :math:`\tau`: the good range, and the target, are within 10 % of the best loss.
+TOLERANCE = 0.10
+#: :math:`r`: "about as fast" means times to target within a factor 1.5.
+RATIO = 1.5
 
 
 def lr_grid(low=10 ** -3.5, high=10 ** 1.5, per_decade=2):
@@ -85,10 +88,12 @@ def lr_grid(low=10 ** -3.5, high=10 ** 1.5, per_decade=2):
     return 10.0 ** (lo + k / per_decade)
 
 
+#: The learning-rate grid every optimizer is tuned on: :math:`10^{-3.5+k/2}`, k = 0..10.
 GRID = lr_grid()
 
 
 # -- tasks ---------------------------------------------------------------------------------
+#: The chapter's tasks (see :func:`get_task`).
 TASK_NAMES = ("breast_cancer", "digits", "bag_of_words")
 _TITLES = {"breast_cancer": "breast cancer", "digits": "digits", "bag_of_words": "bag of words"}
 # validation-loss range of each task's figures (start: ln 2, ln 10, ln 2)
@@ -421,7 +426,7 @@ def time_to_target(result, index, target):
 
 
 # -- verdicts ---------------------------------------------------------------------------------
-# Kingma & Ba (2015), Figure 1, as (inputs, A, relation, B).
+#: Kingma & Ba (2015), Figure 1, as (inputs, A, relation, B).
 CLAIMS = (("dense", "Adam", "as fast as", "Nesterov"),
           ("dense", "Adam", "faster than", "AdaGrad"),
           ("sparse", "AdaGrad", "faster than", "Nesterov"),
