@@ -374,5 +374,6 @@ class Preconditioned(Landscape):
         return self.landscape.grad(theta) @ self.P_inv.T
 
 
+#: The landscape classes by name, ``{"quadratic": Quadratic, "bowl": Bowl, ...}``.
 LANDSCAPES = {"quadratic": Quadratic, "bowl": Bowl, "rosenbrock": Rosenbrock,
               "beale": Beale, "saddle": Saddle, "himmelblau": Himmelblau, "reddi": Reddi}

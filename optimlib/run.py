@@ -127,24 +127,39 @@ def run(optimizer, landscape, steps=100, start=None, noise=0.0, seed=0, blowup=1
         name=None):
     """Take ``steps`` updates of ``optimizer`` on ``landscape``.
 
+    A time-dependent landscape's gradient is ``landscape.grad(theta, t)`` at
+    step ``t`` (from 1); a constrained landscape's points are projected with
+    ``landscape.project`` after every update, and the start too (the
+    optimizer's state does not see the projection).
+
     Parameters
     ----------
-    optimizer : an optimlib optimizer; it is ``reset()`` first.
-    landscape : an optimlib landscape (``f``, ``grad``, ``start``).
-    steps : number of updates.
-    start : start point(s), shape ``(2,)`` or ``(..., 2)``; default ``landscape.start``.
-        Array hyperparameters broadcast against it (one run per row).
-    noise : standard deviation of Gaussian noise added to every gradient
+    optimizer : Optimizer
+        Any optimlib optimizer; it is ``reset()`` first.
+    landscape : Landscape
+        Any optimlib landscape (``f``, ``grad``, ``start``).
+    steps : int
+        Number of updates.
+    start : array or None
+        Start point(s), shape ``(2,)`` or ``(..., 2)``; default
+        ``landscape.start``. Array hyperparameters broadcast against it (one
+        run per row).
+    noise : float
+        Standard deviation of Gaussian noise added to every gradient
         component, a stand-in for mini-batch noise; 0 gives exact gradients.
-        A time-dependent landscape's gradient is ``landscape.grad(theta, t)``
-        at step ``t`` (from 1); a constrained landscape's points are projected
-        with ``landscape.project`` after every update, and the start too
-        (the optimizer's state does not see the projection).
-    seed : seed of ``np.random.default_rng`` for the noise.
-    blowup : a run is stopped as diverged when ``f - f*`` exceeds ``blowup``
-        times its start value (and at least ``blowup``), or stops being finite.
-    name : label for plots and reports; default ``optimizer.label`` (the class
+    seed : int
+        Seed of ``np.random.default_rng`` for the noise.
+    blowup : float
+        A run is stopped as diverged when ``f - f*`` exceeds ``blowup`` times
+        its start value (and at least ``blowup``), or stops being finite.
+    name : str or None
+        Label for plots and reports; default ``optimizer.label`` (the class
         name, or "AMSGrad" for ``Adam(amsgrad=True)``).
+
+    Returns
+    -------
+    Result
+        The path and the loss of every run at every step.
     """
     _check_run_arguments(steps, noise, blowup)
     start = np.asarray(landscape.start if start is None else start, dtype=float)
@@ -195,11 +210,12 @@ def run_many(optimizers, landscape, steps=100, **kwargs):
 
 
 def contraction_rate(errors, first=None, last=None):
-    """Measured factor by which ``errors`` shrink per step, between two steps.
+    r"""Measured factor by which ``errors`` shrink per step, between two steps.
 
-    ``errors`` is a sequence of positive numbers (say, distances to the
-    minimum); the rate is the geometric mean of ``errors[k+1]/errors[k]``
-    over ``first <= k < last``, that is ``(errors[last]/errors[first])**(1/(last-first))``.
+    ``errors`` is a sequence of positive numbers :math:`e_0, e_1, \dots` (say,
+    distances to the minimum); the rate is the geometric mean of
+    :math:`e_{k+1}/e_k` over ``first <= k < last``, that is
+    :math:`(e_{\mathrm{last}}/e_{\mathrm{first}})^{1/(\mathrm{last} - \mathrm{first})}`.
     Defaults: the second half of the sequence.
     """
     errors = np.asarray(errors, dtype=float)
