@@ -528,8 +528,13 @@ def t_quantile(p, df):
 
 
 def mean_ci(values, axis=0, level=0.95):
-    r"""Mean over ``axis`` and the half-width :math:`t_{(1+\text{level})/2,\,n-1}\,s/\sqrt n` of its
-    confidence interval (:math:`s` the sample standard deviation, :math:`n \ge 2` values).
+    r"""Mean over ``axis`` and the half-width of its confidence interval,
+
+    .. math::
+
+        t_{(1+\text{level})/2,\,n-1}\; s/\sqrt n ,
+
+    with :math:`s` the sample standard deviation of the :math:`n \ge 2` values.
     NaN values (diverged runs) make the entry NaN."""
     values = np.asarray(values, dtype=float)
     n = values.shape[axis]
