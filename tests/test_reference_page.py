@@ -8,7 +8,9 @@ alone (no build needed):
   loaded name (``_LAZY``, ``_LAZY_MODULES``) is an object that a directive documents;
 - every public module of optimlib and of optimlib.experiments is on the page;
 - every member that an ``automodule`` with ``:members:`` should show has a docstring
-  (or a ``#:`` comment): autodoc silently leaves out members without one.
+  (or a ``#:`` comment): autodoc silently leaves out members without one;
+- NumPy sections of the documented docstrings say ``name : type`` with the
+  description below it (napoleon would show a description on that line as a type).
 
 A new name (``NAdam`` in ``optimizers.__all__``, say) appears on the page by itself;
 one that would not (no docstring, a new module, a top-level name defined nowhere on
@@ -200,3 +202,55 @@ def test_optimizers_mapping_is_what_the_page_says():
                and issubclass(getattr(optimizers, name), optimizers.Optimizer)
                and name != "Optimizer"}
     assert optimlib.OPTIMIZERS == classes
+
+
+SECTION = re.compile(r"^(\s*)(Parameters|Other Parameters|Returns|Yields|Raises|Attributes)\n\1-{3,}\n"
+                     r"(.*?)(?=^\s*\n\1\S[^\n]*\n\1-{3,}\n|\Z)", re.S | re.M)
+
+
+def docstrings():
+    """``{name: docstring}`` of every documented object and of its classes' own members."""
+    docs, _ = documented()
+    out = {}
+    for fullname, obj in docs.items():
+        if inspect.ismodule(obj):
+            continue
+        out[fullname] = inspect.getdoc(obj) or ""
+        if inspect.isclass(obj):
+            for name, member in vars(obj).items():
+                if isinstance(member, (staticmethod, classmethod)):
+                    member = member.__func__
+                if isinstance(member, property):
+                    member = member.fget
+                if inspect.isfunction(member) and member.__doc__:
+                    out[f"{fullname}.{name}"] = inspect.getdoc(member)
+    return out
+
+
+def malformed_fields(doc):
+    """Lines of a NumPy section written as ``name : description``: napoleon shows
+    the description as the parameter's type (a type is a few words, no sentence)."""
+    bad = []
+    for indent, _, body in SECTION.findall(doc):
+        for line in body.splitlines():
+            if not line.startswith(indent) or line[len(indent):len(indent) + 1].isspace():
+                continue  # a description line, indented below its field
+            name, colon, kind = line[len(indent):].partition(" : ")
+            if colon and ("``" in kind or ":math:" in kind or kind.rstrip().endswith(".")
+                          or len(kind.split()) > 6):
+                bad.append(line.strip())
+    return bad
+
+
+def test_numpy_sections_give_types_not_descriptions():
+    bad = {name: lines for name, doc in docstrings().items()
+           if (lines := malformed_fields(doc))}
+    assert not bad, ("in a NumPy section, write 'name : type' and the description on the "
+                     f"lines below it, indented (appendix B shows the rest as a type): {bad}")
+
+
+def test_malformed_fields_are_recognised():
+    doc = ("Run it.\n\nParameters\n----------\nsteps : number of updates.\n"
+           "seed : int\n    Seed of ``default_rng``.\n\nReturns\n-------\nResult\n"
+           "    The runs.\n")
+    assert malformed_fields(doc) == ["steps : number of updates."]
