@@ -32,6 +32,7 @@ from sphinx.util.nodes import make_refnode, nested_parse_with_titles
 logger = logging.getLogger(__name__)
 
 _UNSET = object()
+_CACHE = {}
 
 
 def _lookup(dotted):
@@ -53,8 +54,8 @@ def _lookup(dotted):
 def _documented(env):
     """id(object) -> (fullname, ObjectEntry) for every documented Python object."""
     domain = env.get_domain("py")
-    key = tuple(sorted(domain.objects))
-    cache = getattr(env, "_optimlib_documented", None)
+    key = (id(env), tuple(sorted(domain.objects)))
+    cache = _CACHE.get("documented")
     if cache is None or cache[0] != key:
         found = {}
         for fullname, entry in domain.objects.items():
@@ -66,7 +67,7 @@ def _documented(env):
             if obj is not _UNSET and not isinstance(obj, (int, float, str, bool)):
                 found.setdefault(id(obj), (fullname, entry, obj))
         cache = (key, found)
-        env._optimlib_documented = cache
+        _CACHE["documented"] = cache  # kept out of the pickled environment
     return cache[1]
 
 
