@@ -220,7 +220,10 @@ def test_presets_show_the_behaviour_the_chapter_describes():
     assert 0 < k["Adam"] < k["SGD"] or k["SGD"] == -1
     _, reddi, _ = pg.preset_runs("Reddi's counterexample")
     assert reddi["Adam"].final[0] > 0.9 and pg.steps_to_tolerance(reddi["Adam"]) == -1
-    assert pg.steps_to_tolerance(reddi["AMSGrad"]) > 0
+    # scored by the mean over a period: AMSGrad ends at x = -1 and steps away from it by at most
+    # 2η per period, Adam sits at the wrong end
+    assert reddi["AMSGrad"].final[0] == -1.0
+    assert pg.scored_gap(reddi["AMSGrad"])[-1] < pg.scored_gap(reddi["Adam"])[-1] / 50
 
 
 # -- the explorer ------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from .registry import register
 
 __all__ = ["LANDSCAPES", "OPTIMIZERS", "HYPERPARAMETERS", "PRESETS", "TOL", "CUSTOM",
            "LR_GRID", "TUNING", "REDDI_SETTINGS", "make_optimizer", "race",
-           "steps_to_tolerance", "tuning_score", "tune_lrs", "colour_key", "leaderboard",
+           "scored_gap", "steps_to_tolerance", "tuning_score", "tune_lrs", "colour_key", "leaderboard",
            "preset_runs", "runs", "playground", "explore", "start_point", "start_fractions"]
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adadelta", "Adam",
@@ -255,15 +255,31 @@ def race(optimizers, landscape, steps=100, start=None, noise=0.0, seed=0, blowup
 
 
 # -- scores ------------------------------------------------------------------------------
+def scored_gap(result):
+    r""":math:`f(\theta_t) - f^*` per step, as the leaderboard and the loss panel read it.
+
+    On an online problem (a landscape with a ``period``, such as
+    :class:`~optimlib.functions.Reddi`) it is the mean over the last period
+    of steps: a run that touches the minimum at one step of each period and
+    steps away from it at the others is not at the minimum.
+    """
+    gap = np.asarray(result.gap, dtype=float).reshape(result.gap.shape[0], -1)[:, 0]
+    period = getattr(result.landscape, "period", None)
+    if period:
+        gap = np.concatenate([gap[:1], _period_mean(gap[1:], period)])
+    return gap
+
+
 def steps_to_tolerance(result, tol=TOL):
     r"""First step :math:`t` with :math:`f(\theta_t) - f^*` at most ``tol`` times :math:`f(\theta_0) - f^*`.
 
     ``result`` is one run's :class:`~optimlib.run.Result`; -1 if it never got
-    there in its steps (or diverged first).
+    there in its steps (or diverged first). Online problems are scored by
+    the mean over a period (:func:`scored_gap`).
     """
     if not tol > 0:
         raise ValueError(f"Invalid tol: {tol!r} (must be > 0)")
-    gap = np.asarray(result.gap, dtype=float).reshape(result.gap.shape[0], -1)[:, 0]
+    gap = scored_gap(result)
     with np.errstate(invalid="ignore"):
         hit = np.flatnonzero(gap <= tol * gap[0])
     return int(hit[0]) if hit.size else -1
@@ -271,7 +287,7 @@ def steps_to_tolerance(result, tol=TOL):
 
 def _rank(result, tol):
     k = steps_to_tolerance(result, tol)
-    final = float(result.gap[-1])
+    final = float(scored_gap(result)[-1])
     if result.diverged:
         return (2, int(result.diverged_at), 0.0)
     return (0, k, final) if k >= 0 else (1, 0, final)
@@ -300,7 +316,7 @@ def leaderboard(results, tol=TOL, lrs=None):
             continue
         k = steps_to_tolerance(r, tol)
         lines.append(f"{n:<9}{lr} {(str(k) if k >= 0 else '—'):>6} "
-                     f"{float(r.gap[-1]):10.1e}")
+                     f"{float(scored_gap(r)[-1]):10.1e}")
     return "\n".join(lines)
 
 
@@ -527,13 +543,11 @@ def _draw_runs(axes, land, name, results, lrs, steps, tol=TOL):
                  y=1.01)
 
     ax = axes[1]
-    period = getattr(land, "period", None)
     t = np.arange(1, steps + 1)
     for n, r in results.items():
         st = style_of(n)
-        gap = r.gap / (r.gap[0] if r.gap[0] > 0 else 1.0)   # started at a minimum: absolute
-        if period:
-            gap = _period_mean(gap, period)
+        gap = scored_gap(r)
+        gap = gap / (gap[0] if gap[0] > 0 else 1.0)   # started at a minimum: absolute
         gap = np.clip(gap[1:], _LOSS_LIM[0], None)
         ax.plot(t, gap, lw=1.6, zorder=top, **st)
         if r.diverged:
