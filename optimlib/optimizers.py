@@ -32,7 +32,8 @@ or state changes. A gradient may be the parameter array itself
 (``update(p, p)``, the gradient of :math:`\tfrac12\|\theta\|^2`).
 
 **State** lives in attributes named after the symbols of the chapters
-(``v``, ``h``, ``m``, ``u``, ``v_max``): with dict parameters they are dicts
+(``v``, ``h``, ``m``, ``u``, ``v_max``, ``v_inf``, ``mu_product``, listed in each
+class's ``state_names``): with dict parameters they are dicts
 keyed like ``params``, with a single array they are arrays (``None`` before
 the first update). They can be changed in place but not replaced;
 ``reset()`` clears them. ``t`` counts the updates. Each parameter also
